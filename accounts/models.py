@@ -1,0 +1,328 @@
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from pgvector.django import HnswIndex, VectorField
+
+EMBEDDING_DIMENSIONS = 384  # all-MiniLM-L6-v2
+
+
+class RemotePreference(models.TextChoices):
+    ONSITE = "onsite", "On site"
+    HYBRID = "hybrid", "Hybrid"
+    REMOTE = "remote", "Remote"
+    ANY = "any", "Any"
+
+
+class Seniority(models.TextChoices):
+    INTERN = "intern", "Intern"
+    JUNIOR = "junior", "Junior"
+    MID = "mid", "Mid-level"
+    SENIOR = "senior", "Senior"
+    LEAD = "lead", "Lead"
+    PRINCIPAL = "principal", "Principal"
+    EXECUTIVE = "executive", "Executive"
+
+
+class SalaryPeriod(models.TextChoices):
+    HOUR = "hour", "per hour"
+    DAY = "day", "per day"
+    WEEK = "week", "per week"
+    MONTH = "month", "per month"
+    YEAR = "year", "per year"
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields["is_staff"] = True
+        extra_fields["is_superuser"] = True
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person: a candidate, a company member, or both. Logs in with an email address."""
+
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=200, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(
+        default=False, help_text="Can log in to the admin site (company members and staff)."
+    )
+    clerk_user_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+        ]
+
+    def __str__(self):
+        return self.email
+
+    def get_full_name(self):
+        return self.full_name or self.email
+
+    def get_short_name(self):
+        return (self.full_name.split() or [self.email])[0]
+
+
+class Company(models.Model):
+    """An employer. Tenants use the platform; others are known only from scraped postings."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    website = models.URLField(blank=True)
+    description = models.TextField(blank=True)
+    is_tenant = models.BooleanField(
+        default=False, help_text="Uses the platform (members, applications), not only scraped."
+    )
+    clerk_organization_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    members = models.ManyToManyField(User, through="Membership", related_name="companies")
+
+    class Meta:
+        verbose_name_plural = "companies"
+        indexes = [models.Index(Lower("name"), name="accounts_company_name_lower")]
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.TextChoices):
+    # Ordered from most to least powerful; accounts.permissions holds what each may do.
+    OWNER = "owner", "Owner"
+    ADMIN = "admin", "Admin"
+    RECRUITER = "recruiter", "Recruiter"
+    HIRING_MANAGER = "hiring_manager", "Hiring manager"
+    INTERVIEWER = "interviewer", "Interviewer"
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "company"], name="accounts_membership_unique"),
+            models.CheckConstraint(
+                condition=Q(role__in=Role.values), name="accounts_membership_role_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} at {self.company}"
+
+
+class CandidateProfile(models.Model):
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="candidate_profile")
+    headline = models.CharField(max_length=200, blank=True)
+    summary = models.TextField(blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+    remote_preference = models.CharField(
+        max_length=10, choices=RemotePreference.choices, default=RemotePreference.ANY
+    )
+    desired_salary_min = models.PositiveIntegerField(null=True, blank=True)
+    desired_salary_currency = models.CharField(max_length=3, blank=True, help_text="ISO 4217")
+    desired_salary_period = models.CharField(
+        max_length=10, choices=SalaryPeriod.choices, default=SalaryPeriod.YEAR
+    )
+    seniority = models.CharField(max_length=10, choices=Seniority.choices, blank=True)
+    years_experience = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Skill slugs from jobs.Skill; accounts sits below jobs, so it keeps slugs, not keys.
+    skills = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+    resume_text = models.TextField(blank=True)
+    embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
+    content_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="sha256 of the embedded text; unchanged means no re-embed",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(years_experience__lte=70), name="accounts_profile_years_sane"
+            ),
+            models.CheckConstraint(
+                condition=Q(desired_salary_min__isnull=True) | ~Q(desired_salary_currency=""),
+                name="accounts_profile_salary_has_currency",
+            ),
+        ]
+        indexes = [
+            GinIndex(fields=["skills"], name="accounts_profile_skills_gin"),
+            HnswIndex(
+                name="accounts_profile_embedding_hnsw",
+                fields=["embedding"],
+                m=16,
+                ef_construction=64,
+                opclasses=["vector_cosine_ops"],
+            ),
+        ]
+
+    def __str__(self):
+        return f"Profile of {self.user}"
+
+
+class ApiKey(models.Model):
+    """A company's key for the partner API. Only a hash of the secret is stored."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True, help_text="Shown to identify the key.")
+    secret_hash = models.CharField(max_length=128)
+    scopes = ArrayField(models.CharField(max_length=50), default=list, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "API key"
+        constraints = [
+            models.UniqueConstraint(fields=["company", "name"], name="accounts_apikey_name_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_usable(self) -> bool:
+        now = timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class DigestFrequency(models.TextChoices):
+    NEVER = "never", "Never"
+    DAILY = "daily", "Daily"
+    WEEKLY = "weekly", "Weekly"
+
+
+class NotificationPreference(models.Model):
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    application_updates = models.BooleanField(default=True)
+    interview_updates = models.BooleanField(default=True)
+    match_digest = models.CharField(
+        max_length=10, choices=DigestFrequency.choices, default=DigestFrequency.WEEKLY
+    )
+    recruiter_digest = models.CharField(
+        max_length=10, choices=DigestFrequency.choices, default=DigestFrequency.DAILY
+    )
+    product_news = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Notification preferences of {self.user}"
+
+
+class OutboundEmail(models.Model):
+    """The email outbox: written in the business transaction, sent by a task, never twice."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
+    )
+    to = models.EmailField()
+    kind = models.CharField(max_length=50, help_text="e.g. application.received, match.digest")
+    subject = models.CharField(max_length=255)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    attachments = models.JSONField(
+        default=list, blank=True, help_text="[{filename, content_type, content_base64}]"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True)
+    provider_message_id = models.CharField(max_length=255, blank=True)
+    dedupe_key = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status__in=["queued", "sending"]),
+                name="accounts_outbox_due",
+            ),
+            models.Index(fields=["kind", "created_at"], name="accounts_outbox_kind"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="sent", sent_at__isnull=False) | ~Q(status="sent"),
+                name="accounts_outbox_sent_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} to {self.to} ({self.status})"
+
+
+class AuditEvent(models.Model):
+    """Who did what to which object, when and from where. Append-only (enforced in the DB)."""
+
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
+    )
+    actor_label = models.CharField(max_length=255, blank=True, help_text="Who, kept as text.")
+    company = models.ForeignKey(
+        Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
+    )
+    action = models.CharField(max_length=100, help_text="e.g. job.published, membership.created")
+    target_type = models.CharField(max_length=100, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_repr = models.CharField(max_length=255, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["company", "-created_at"], name="accounts_audit_company"),
+            models.Index(fields=["target_type", "target_id"], name="accounts_audit_target"),
+            models.Index(fields=["action", "-created_at"], name="accounts_audit_action"),
+        ]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label or 'system'} {self.action}"

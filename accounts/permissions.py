@@ -1,0 +1,220 @@
+"""The permission core: roles, what each role may do, and company-scoped checks.
+
+Roles are per company (a Membership). A higher role can do everything a lower one can:
+owner > admin > recruiter > hiring_manager > interviewer. Candidates have no membership and
+no company permission at all. Superusers may do everything everywhere.
+
+Every API view, page and admin view asks `has_perm(user, "<area>.<action>", obj)`; selectors
+use `company_ids_with(user, perm)` to scope their querysets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from rest_framework.permissions import BasePermission
+
+from accounts.models import Company, Membership, Role
+
+# From most to least powerful.
+ROLE_HIERARCHY: tuple[str, ...] = (
+    Role.OWNER,
+    Role.ADMIN,
+    Role.RECRUITER,
+    Role.HIRING_MANAGER,
+    Role.INTERVIEWER,
+)
+
+# What each role adds to the one below it. The full set of a role is its own plus all below.
+_ROLE_GRANTS: dict[str, frozenset[str]] = {
+    Role.INTERVIEWER: frozenset(
+        {
+            "jobs.view",
+            "interviews.view",
+            "interviews.feedback",
+        }
+    ),
+    Role.HIRING_MANAGER: frozenset(
+        {
+            "applications.view",
+            "applications.comment",
+            "applications.rate",
+            "candidates.view",
+            "interviews.view_all_feedback",
+            "offers.view",
+            "matches.view",
+            "reports.view",
+        }
+    ),
+    Role.RECRUITER: frozenset(
+        {
+            "jobs.create",
+            "jobs.edit",
+            "jobs.publish",
+            "applications.create",
+            "applications.move",
+            "applications.reject",
+            "applications.hire",
+            "candidates.export",
+            "documents.download",
+            "interviews.schedule",
+            "offers.manage",
+            "pipeline.run",
+        }
+    ),
+    Role.ADMIN: frozenset(
+        {
+            "members.manage",
+            "apikeys.manage",
+            "webhooks.manage",
+            "stages.manage",
+            "company.edit",
+            "audit.view",
+        }
+    ),
+    Role.OWNER: frozenset({"company.delete", "owners.manage"}),
+}
+
+
+def _build_role_permissions() -> dict[str, frozenset[str]]:
+    table: dict[str, frozenset[str]] = {}
+    inherited: frozenset[str] = frozenset()
+    for role in reversed(ROLE_HIERARCHY):
+        inherited = inherited | _ROLE_GRANTS[role]
+        table[role] = inherited
+    return table
+
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = _build_role_permissions()
+ALL_PERMISSIONS: frozenset[str] = ROLE_PERMISSIONS[Role.OWNER]
+
+
+def role_rank(role: str) -> int:
+    """0 for the most powerful role; larger numbers are lower roles."""
+    return ROLE_HIERARCHY.index(role)
+
+
+def role_at_least(role: str, minimum: str) -> bool:
+    return role_rank(role) <= role_rank(minimum)
+
+
+def role_has_perm(role: str, perm: str) -> bool:
+    if perm not in ALL_PERMISSIONS:
+        raise ValueError(f"unknown permission {perm!r}")
+    return perm in ROLE_PERMISSIONS.get(role, frozenset())
+
+
+def company_id_of(obj) -> int | None:
+    """The company an object belongs to: a Company, or anything exposing `company_id`."""
+    if isinstance(obj, Company):
+        return obj.pk
+    return getattr(obj, "company_id", None)
+
+
+def _roles(user) -> dict[int, str]:
+    # Cached on the user object for the request, since one page asks many times.
+    cached = getattr(user, "_company_roles", None)
+    if cached is None:
+        cached = dict(Membership.objects.filter(user=user).values_list("company_id", "role"))
+        user._company_roles = cached
+    return cached
+
+
+def forget_roles(user) -> None:
+    """Drop the per-request cache after the user's memberships changed."""
+    user.__dict__.pop("_company_roles", None)
+
+
+def role_in(user, company) -> str | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return _roles(user).get(company_id_of(company) if company is not None else None)
+
+
+def has_perm(user, perm: str, obj=None) -> bool:
+    """May `user` do `perm`, on `obj`'s company when given, or in any of their companies?"""
+    if perm not in ALL_PERMISSIONS:
+        raise ValueError(f"unknown permission {perm!r}")
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    roles = _roles(user)
+    if obj is None:
+        return any(perm in ROLE_PERMISSIONS[role] for role in roles.values())
+    company_id = company_id_of(obj)
+    if company_id is None:
+        return False
+    role = roles.get(company_id)
+    return role is not None and perm in ROLE_PERMISSIONS[role]
+
+
+def company_ids_with(user, perm: str) -> list[int] | None:
+    """Company ids where `user` has `perm`; None means no limit (superuser)."""
+    if perm not in ALL_PERMISSIONS:
+        raise ValueError(f"unknown permission {perm!r}")
+    if user is None or not user.is_authenticated or not user.is_active:
+        return []
+    if user.is_superuser:
+        return None
+    return sorted(cid for cid, role in _roles(user).items() if perm in ROLE_PERMISSIONS[role])
+
+
+def scope_queryset(qs: QuerySet, user, perm: str, company_field: str = "company") -> QuerySet:
+    """Limit `qs` to rows of the companies where `user` has `perm`."""
+    ids = company_ids_with(user, perm)
+    if ids is None:
+        return qs
+    return qs.filter(**{f"{company_field}__in": ids})
+
+
+def require_perm(user, perm: str, obj=None) -> None:
+    if not has_perm(user, perm, obj):
+        raise PermissionDenied(f"You do not have permission to do this ({perm}).")
+
+
+class CompanyPermission(BasePermission):
+    """DRF permission: the view sets `required_perm`; objects are checked by their company.
+
+    Use `CompanyPermission.require("jobs.publish")` in `permission_classes`.
+    """
+
+    required_perm: str = ""
+
+    @classmethod
+    def require(cls, perm: str) -> type[CompanyPermission]:
+        if perm not in ALL_PERMISSIONS:
+            raise ValueError(f"unknown permission {perm!r}")
+        return type(f"CompanyPermission[{perm}]", (cls,), {"required_perm": perm})
+
+    def has_permission(self, request, view) -> bool:
+        return has_perm(request.user, self.required_perm)
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        return has_perm(request.user, self.required_perm, obj)
+
+
+def permission_required(perm: str, *, obj: Callable | None = None):
+    """View decorator: anonymous users go to log in, others without `perm` get 403.
+
+    `obj(request, *args, **kwargs)` may return the object whose company is checked.
+    """
+    if perm not in ALL_PERMISSIONS:
+        raise ValueError(f"unknown permission {perm!r}")
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            target = obj(request, *args, **kwargs) if obj is not None else None
+            require_perm(request.user, perm, target)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

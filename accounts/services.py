@@ -1,0 +1,261 @@
+"""Writes for accounts: users, companies, memberships, API keys and the audit trail."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.models import ApiKey, AuditEvent, Company, Membership, Role, User
+from accounts.permissions import forget_roles, require_perm
+from accounts.registry import company_created_hooks
+from recruitment.api import ApplicationError
+
+API_KEY_RESOURCES = (
+    "jobs",
+    "applications",
+    "candidates",
+    "interviews",
+    "offers",
+    "documents",
+    "matches",
+    "webhooks",
+    "pipeline",
+)
+API_KEY_SCOPES = frozenset(
+    f"{resource}:{access}" for resource in API_KEY_RESOURCES for access in ("read", "write")
+)
+
+
+def audit_record(
+    *,
+    action: str,
+    actor: User | None = None,
+    target: Any = None,
+    company: Company | None = None,
+    changes: dict | None = None,
+    ip_address: str | None = None,
+) -> AuditEvent:
+    """Append one event to the audit trail. Call it inside the write's transaction."""
+    if company is None and target is not None:
+        company_id = (
+            target.pk if isinstance(target, Company) else getattr(target, "company_id", None)
+        )
+    else:
+        company_id = company.pk if company is not None else None
+    event = AuditEvent(
+        actor=actor if actor is not None and actor.pk else None,
+        actor_label=actor.email if actor is not None and actor.pk else "system",
+        company_id=company_id,
+        action=action,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        target_repr=str(target)[:255] if target is not None else "",
+        changes=changes or {},
+        ip_address=ip_address,
+    )
+    event.full_clean()
+    event.save()
+    return event
+
+
+def user_create(
+    *, email: str, password: str | None = None, full_name: str = "", is_staff: bool = False
+) -> User:
+    user = User(
+        email=User.objects.normalize_email(email).lower(), full_name=full_name, is_staff=is_staff
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    return user
+
+
+@transaction.atomic
+def company_create(
+    *,
+    name: str,
+    slug: str = "",
+    website: str = "",
+    description: str = "",
+    is_tenant: bool = True,
+    owner: User | None = None,
+) -> Company:
+    """Create a company, run the registered hooks (default stages), and make `owner` its owner."""
+    company = Company(
+        name=name,
+        slug=slug or slugify(name)[:200],
+        website=website,
+        description=description,
+        is_tenant=is_tenant,
+    )
+    company.full_clean()
+    company.save()
+    for hook in company_created_hooks():
+        hook(company=company)
+    audit_record(action="company.created", actor=owner, target=company)
+    if owner is not None:
+        _membership_write(company=company, user=owner, role=Role.OWNER, actor=owner)
+    return company
+
+
+def _membership_write(*, company: Company, user: User, role: str, actor: User | None) -> Membership:
+    membership = Membership.objects.filter(company=company, user=user).first()
+    if membership is None:
+        membership = Membership(company=company, user=user, role=role)
+        membership.full_clean()
+        membership.save()
+        audit_record(
+            action="membership.created",
+            actor=actor,
+            target=membership,
+            company=company,
+            changes={"user": user.email, "role": [None, role]},
+        )
+    elif membership.role != role:
+        old = membership.role
+        if old == Role.OWNER:
+            _ensure_other_owner(membership)
+        membership.role = role
+        membership.full_clean()
+        membership.save(update_fields=["role"])
+        audit_record(
+            action="membership.role_changed",
+            actor=actor,
+            target=membership,
+            company=company,
+            changes={"user": user.email, "role": [old, role]},
+        )
+    if not user.is_staff:
+        # Members work in the admin back office.
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    forget_roles(user)
+    return membership
+
+
+def _ensure_other_owner(membership: Membership) -> None:
+    others = (
+        Membership.objects.select_for_update()
+        .filter(company_id=membership.company_id, role=Role.OWNER)
+        .exclude(pk=membership.pk)
+    )
+    if not others.exists():
+        raise ApplicationError("A company must keep at least one owner.", code="last_owner")
+
+
+def _require_member_admin(actor: User | None, company: Company, roles: tuple[str, ...]) -> None:
+    if actor is None:
+        return  # system writes (seed data, Clerk sync) are not permission-checked here
+    require_perm(actor, "members.manage", company)
+    if Role.OWNER in roles:
+        require_perm(actor, "owners.manage", company)
+
+
+@transaction.atomic
+def membership_set(*, company: Company, user: User, role: str, actor: User | None) -> Membership:
+    """Add `user` to `company` with `role`, or change their role. Audited."""
+    if role not in Role.values:
+        raise ValidationError({"role": f"Unknown role {role!r}."})
+    current = Membership.objects.filter(company=company, user=user).values_list("role", flat=True)
+    _require_member_admin(actor, company, (role, *current))
+    return _membership_write(company=company, user=user, role=role, actor=actor)
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, actor: User | None) -> None:
+    _require_member_admin(actor, membership.company, (membership.role,))
+    if membership.role == Role.OWNER:
+        _ensure_other_owner(membership)
+    audit_record(
+        action="membership.removed",
+        actor=actor,
+        target=membership,
+        company=membership.company,
+        changes={"user": membership.user.email, "role": [membership.role, None]},
+    )
+    user = membership.user
+    membership.delete()
+    forget_roles(user)
+
+
+def _hash_secret(secret: str) -> str:
+    # API secrets are 256 random bits, so a fast hash is enough; no password stretching needed.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_key_create(
+    *,
+    company: Company,
+    name: str,
+    scopes: list[str],
+    actor: User | None,
+    expires_at: datetime | None = None,
+) -> tuple[ApiKey, str]:
+    """Create a key and return it with its token `<prefix>.<secret>`, shown only once."""
+    if actor is not None:
+        require_perm(actor, "apikeys.manage", company)
+    unknown = sorted(set(scopes) - API_KEY_SCOPES)
+    if unknown:
+        raise ValidationError({"scopes": f"Unknown scopes: {', '.join(unknown)}."})
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError({"expires_at": "The expiry must be in the future."})
+    prefix = "rk_" + secrets.token_hex(5)
+    secret = secrets.token_urlsafe(32)
+    api_key = ApiKey(
+        company=company,
+        name=name,
+        prefix=prefix,
+        secret_hash=_hash_secret(secret),
+        scopes=sorted(set(scopes)),
+        expires_at=expires_at,
+        created_by=actor,
+    )
+    api_key.full_clean()
+    api_key.save()
+    audit_record(
+        action="apikey.created",
+        actor=actor,
+        target=api_key,
+        company=company,
+        changes={
+            "scopes": api_key.scopes,
+            "expires_at": expires_at.isoformat() if expires_at else None,
+        },
+    )
+    return api_key, f"{prefix}.{secret}"
+
+
+@transaction.atomic
+def api_key_revoke(*, api_key: ApiKey, actor: User | None) -> ApiKey:
+    if actor is not None:
+        require_perm(actor, "apikeys.manage", api_key.company)
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+        audit_record(action="apikey.revoked", actor=actor, target=api_key)
+    return api_key
+
+
+def api_key_authenticate(*, token: str) -> ApiKey | None:
+    """Return the usable key for `<prefix>.<secret>`, or None; compares in constant time."""
+    prefix, _, secret = token.partition(".")
+    if not prefix or not secret:
+        return None
+    api_key = ApiKey.objects.select_related("company").filter(prefix=prefix).first()
+    if api_key is None or not secrets.compare_digest(api_key.secret_hash, _hash_secret(secret)):
+        return None
+    if not api_key.is_usable:
+        return None
+    ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=timezone.now())
+    return api_key

@@ -1,0 +1,227 @@
+"""Writes for applications: the pipeline stages and the application's life."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Company, User
+from accounts.permissions import require_perm
+from accounts.services import audit_record
+from applications.models import Application, Stage, StageChange
+from jobs.models import Job
+from recruitment.api import ApplicationError
+
+DEFAULT_STAGES: tuple[tuple[str, str, str], ...] = (
+    # (name, kind, what the candidate sees)
+    ("Applied", Stage.Kind.APPLIED, "Application received"),
+    ("Phone screen", Stage.Kind.SCREEN, "In review"),
+    ("Interview", Stage.Kind.INTERVIEW, "Interviewing"),
+    ("Offer", Stage.Kind.OFFER, "Offer"),
+    ("Hired", Stage.Kind.HIRED, "Hired"),
+    ("Rejected", Stage.Kind.REJECTED, "Not selected"),
+)
+
+
+def stage_template_create(*, company: Company) -> list[Stage]:
+    """Give `company` the default pipeline, unless it already has stages."""
+    if company.stages.exists():
+        return list(company.stages.all())
+    stages = [
+        Stage(company=company, name=name, kind=kind, position=position, candidate_label=label)
+        for position, (name, kind, label) in enumerate(DEFAULT_STAGES, start=1)
+    ]
+    return Stage.objects.bulk_create(stages)
+
+
+def _stage_of_kind(company_id: int, kind: str) -> Stage:
+    stage = Stage.objects.filter(company_id=company_id, kind=kind).order_by("position").first()
+    if stage is None:
+        raise ApplicationError(
+            f"The company has no '{Stage.Kind(kind).label}' stage.", code="stage_missing"
+        )
+    return stage
+
+
+@transaction.atomic
+def application_submit(
+    *,
+    job: Job,
+    candidate: User,
+    consent_processing: bool,
+    consent_retention: bool = False,
+    cover_letter: str = "",
+    answers: dict | None = None,
+    source: str = Application.Source.CAREERS_SITE,
+    actor: User | None = None,
+) -> Application:
+    """Create an application in the company's first stage, with its history and audit."""
+    if not consent_processing:
+        raise ValidationError(
+            {"consent_processing": "We need your consent to process your application."}
+        )
+    if job.status != Job.Status.OPEN:
+        raise ApplicationError("This job is not open for applications.", code="job_not_open")
+    if Application.objects.filter(job=job, candidate=candidate).exists():
+        raise ApplicationError("You have already applied to this job.", code="already_applied")
+    now = timezone.now()
+    stage = _stage_of_kind(job.company_id, Stage.Kind.APPLIED)
+    application = Application(
+        job=job,
+        candidate=candidate,
+        stage=stage,
+        source=source,
+        cover_letter=cover_letter,
+        answers=answers or {},
+        consent_processing=True,
+        consent_retention=consent_retention,
+        consented_at=now,
+        stage_entered_at=now,
+    )
+    application.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            application.save()
+    except IntegrityError as exc:  # a concurrent duplicate passed the check above
+        raise ApplicationError(
+            "You have already applied to this job.", code="already_applied"
+        ) from exc
+    StageChange.objects.create(
+        application=application,
+        from_stage=None,
+        to_stage=stage,
+        actor=actor or candidate,
+        created_at=now,
+    )
+    audit_record(
+        action="application.submitted",
+        actor=actor or candidate,
+        target=application,
+        company=job.company,
+    )
+    return application
+
+
+def _transition(
+    *,
+    application: Application,
+    stage: Stage,
+    status: str,
+    actor: User | None,
+    reason: str,
+    perm: str | None,
+    action: str,
+) -> Application:
+    application = (
+        Application.objects.select_for_update()
+        .select_related("job", "stage")
+        .get(pk=application.pk)
+    )
+    if perm is not None and actor is not None:
+        require_perm(actor, perm, application.job)
+    if stage.company_id != application.job.company_id:
+        raise ValidationError({"stage": "That stage belongs to another company."})
+    if application.status != Application.Status.ACTIVE:
+        raise ApplicationError(
+            f"This application is {application.get_status_display().lower()}; it cannot change.",
+            code="application_closed",
+        )
+    now = timezone.now()
+    old_stage, old_status = application.stage, application.status
+    application.stage = stage
+    application.status = status
+    application.stage_entered_at = now
+    if status == Application.Status.REJECTED:
+        application.rejection_reason = reason
+    application.full_clean(validate_constraints=False)
+    application.save()
+    StageChange.objects.create(
+        application=application,
+        from_stage=old_stage,
+        to_stage=stage,
+        status=status,
+        actor=actor,
+        reason=reason,
+        created_at=now,
+    )
+    audit_record(
+        action=action,
+        actor=actor,
+        target=application,
+        company=application.job.company,
+        changes={
+            "stage": [old_stage.name, stage.name],
+            "status": [old_status, status],
+            **({"reason": reason} if reason else {}),
+        },
+    )
+    return application
+
+
+@transaction.atomic
+def application_move(
+    *, application: Application, stage: Stage, actor: User | None, reason: str = ""
+) -> Application:
+    if stage.kind in (Stage.Kind.HIRED, Stage.Kind.REJECTED):
+        raise ApplicationError(
+            "Use hire or reject to move an application to that stage.", code="use_hire_or_reject"
+        )
+    if stage.pk == application.stage_id:
+        raise ApplicationError("The application is already in that stage.", code="same_stage")
+    return _transition(
+        application=application,
+        stage=stage,
+        status=Application.Status.ACTIVE,
+        actor=actor,
+        reason=reason,
+        perm="applications.move",
+        action="application.moved",
+    )
+
+
+@transaction.atomic
+def application_reject(*, application: Application, actor: User | None, reason: str) -> Application:
+    if not reason.strip():
+        raise ValidationError({"reason": "Give a reason for the rejection."})
+    stage = _stage_of_kind(application.job.company_id, Stage.Kind.REJECTED)
+    return _transition(
+        application=application,
+        stage=stage,
+        status=Application.Status.REJECTED,
+        actor=actor,
+        reason=reason.strip(),
+        perm="applications.reject",
+        action="application.rejected",
+    )
+
+
+@transaction.atomic
+def application_hire(*, application: Application, actor: User | None) -> Application:
+    stage = _stage_of_kind(application.job.company_id, Stage.Kind.HIRED)
+    return _transition(
+        application=application,
+        stage=stage,
+        status=Application.Status.HIRED,
+        actor=actor,
+        reason="",
+        perm="applications.hire",
+        action="application.hired",
+    )
+
+
+@transaction.atomic
+def application_withdraw(
+    *, application: Application, candidate: User, reason: str = ""
+) -> Application:
+    if application.candidate_id != candidate.pk:
+        raise ApplicationError("Only the candidate can withdraw an application.", code="forbidden")
+    return _transition(
+        application=application,
+        stage=application.stage,
+        status=Application.Status.WITHDRAWN,
+        actor=candidate,
+        reason=reason,
+        perm=None,
+        action="application.withdrawn",
+    )

@@ -1,0 +1,99 @@
+"""Project-wide API conventions: the one business error, the error envelope, pagination.
+
+Apps import this module; it imports no app.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, pagination, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class ApplicationError(Exception):
+    """A business rule was broken (e.g. applying to a closed job).
+
+    `code` is a stable machine-readable string; `message` is for people; `extra` adds fields.
+    """
+
+    status_code = status.HTTP_409_CONFLICT
+
+    def __init__(self, message: str, *, code: str = "conflict", extra: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.extra = extra or {}
+
+
+def _error(code: str, message: str, fields: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def _as_fields(detail) -> dict:
+    if isinstance(detail, dict):
+        return {
+            key: _as_fields(value) if isinstance(value, dict) else _flatten(value)
+            for key, value in detail.items()
+        }
+    return {"non_field_errors": _flatten(detail)}
+
+
+def _flatten(value) -> list[str]:
+    if isinstance(value, list | tuple):
+        out: list[str] = []
+        for item in value:
+            out.extend(_flatten(item))
+        return out
+    return [str(value)]
+
+
+def exception_handler(exc, context):
+    """Turn every error into `{"error": {"code", "message", "fields"}}`."""
+    if isinstance(exc, ApplicationError):
+        body = _error(exc.code, exc.message)
+        body["error"].update(exc.extra)
+        return Response(body, status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        exc = exceptions.ValidationError(detail=detail)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # a real bug: let Django log it and answer a generic 500
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = _error("invalid", "The input is not valid.", _as_fields(exc.detail))
+    else:
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+        response.data = _error(
+            code if isinstance(code, str) else "error",
+            str(detail.get("detail", detail)) if isinstance(detail, dict) else str(detail),
+        )
+    return response
+
+
+class CursorPagination(pagination.CursorPagination):
+    """Cursor pagination with `page_size` up to 500 and an RFC 8288 `Link` header."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+    ordering = "-id"
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        links = []
+        if (next_url := self.get_next_link()) is not None:
+            links.append(f'<{next_url}>; rel="next"')
+        if (previous_url := self.get_previous_link()) is not None:
+            links.append(f'<{previous_url}>; rel="prev"')
+        if links:
+            response["Link"] = ", ".join(links)
+        return response
