@@ -1,0 +1,97 @@
+# Two commands for newcomers: `make run` and `make test`. Everything else is a helper.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+REQUIREMENTS_HASH := $(shell cat requirements.txt | sha256sum | cut -c1-16)
+INSTALLED := $(VENV)/.installed-$(REQUIREMENTS_HASH)
+
+# Development defaults; real deployments set their own environment (see .env.example).
+export DEBUG ?= true
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The test suite talks to the real Redis on this machine (database 15, kept apart from dev).
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+# Start the embedded PostgreSQL unless DATABASE_URL points elsewhere.
+DB_START = if [ -z "$$DATABASE_URL" ]; then $(PY) -m recruitment.embedded_db start; fi
+DB_STOP = if [ -z "$$DATABASE_URL" ]; then $(PY) -m recruitment.embedded_db stop; fi
+
+.PHONY: run test setup install db-start db-stop migrate seed worker beat bench lint format clean
+
+install: $(INSTALLED)
+
+# Reinstall only when requirements.txt changed (the stamp file carries its hash).
+$(INSTALLED): requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "Installing requirements into $(VENV) ..."
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+db-start: install
+	@$(DB_START)
+
+db-stop:
+	@if [ -x $(PY) ]; then $(DB_STOP); fi
+
+migrate: db-start
+	@$(PY) manage.py migrate --noinput
+
+seed: migrate
+	@$(PY) manage.py seed_demo
+
+setup: seed
+
+run: install
+	@trap '$(DB_STOP)' EXIT; \
+	$(DB_START) && \
+	$(PY) manage.py migrate --noinput && \
+	$(PY) manage.py seed_demo && \
+	echo "" && \
+	echo "Serving on http://$(HOST):$(PORT)/" && \
+	echo "  job board and pages  http://$(HOST):$(PORT)/" && \
+	echo "  recruiter back office http://$(HOST):$(PORT)/admin/" && \
+	echo "  partner API           http://$(HOST):$(PORT)/api/v1/  (docs: /api/docs/)" && \
+	echo "  health                http://$(HOST):$(PORT)/health/ready" && \
+	echo "Stop with Ctrl-C (the embedded database stops with it)." && \
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	@trap '$(DB_STOP)' EXIT; \
+	set -e; \
+	$(DB_START); \
+	$(PY) manage.py migrate --noinput; \
+	$(PY) manage.py seed_demo; \
+	echo "== ruff"; \
+	$(VENV)/bin/ruff check .; \
+	$(VENV)/bin/ruff format --check .; \
+	echo "== makemigrations --check"; \
+	$(PY) manage.py makemigrations --check --dry-run; \
+	echo "== pytest"; \
+	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} CELERY_TASK_ALWAYS_EAGER=true \
+		$(VENV)/bin/pytest --cov --cov-report=term --cov-fail-under=80 $(PYTEST_ARGS)
+
+worker: migrate
+	@REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(VENV)/bin/celery -A recruitment worker -l info
+
+beat: migrate
+	@REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(VENV)/bin/celery -A recruitment beat -l info
+
+bench: install
+	@trap '$(DB_STOP)' EXIT; \
+	set -e; \
+	$(DB_START); \
+	for script in benchmarks/*.py; do \
+		echo "== $$script"; \
+		$(PY) $$script; \
+	done
+
+lint: install
+	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+format: install
+	@$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .
+
+clean: db-stop
+	rm -rf $(VENV) .data .pytest_cache .ruff_cache .coverage staticfiles

@@ -1,0 +1,85 @@
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from accounts.models import AuditEvent
+from jobs.models import Job
+from jobs.services import job_archive, job_close, job_create, job_publish, job_update
+from recruitment.api import ApplicationError
+
+pytestmark = pytest.mark.django_db
+
+
+def test_job_create_makes_a_draft_with_a_unique_slug(company, recruiter):
+    first = job_create(company=company, title="Backend Engineer", actor=recruiter)
+    second = job_create(company=company, title="Backend Engineer", actor=recruiter)
+    assert first.status == Job.Status.DRAFT
+    assert (first.slug, second.slug) == ("backend-engineer", "backend-engineer-2")
+    assert AuditEvent.objects.filter(action="job.created", company=company).count() == 2
+
+
+def test_job_create_validates_fields(company, recruiter):
+    with pytest.raises(ValidationError):
+        job_create(
+            company=company,
+            title="X",
+            actor=recruiter,
+            salary_min=10,
+            salary_max=5,
+            salary_currency="EUR",
+        )
+    with pytest.raises(TypeError):
+        job_create(company=company, title="X", actor=recruiter, status="open")
+
+
+def test_publish_close_reopen_archive_with_audit(company, recruiter):
+    job = job_create(company=company, title="Designer", actor=recruiter)
+    job = job_publish(job=job, actor=recruiter)
+    assert job.status == Job.Status.OPEN and job.published_at
+    job = job_close(job=job, actor=recruiter)
+    job = job_publish(job=job, actor=recruiter)
+    job = job_close(job=job, actor=recruiter)
+    job = job_archive(job=job, actor=recruiter)
+    assert job.status == Job.Status.ARCHIVED
+    actions = list(
+        AuditEvent.objects.filter(target_id=str(job.pk), target_type="jobs.job")
+        .order_by("id")
+        .values_list("action", "changes__status")
+    )
+    assert actions == [
+        ("job.created", None),
+        ("job.published", ["draft", "open"]),
+        ("job.closed", ["open", "closed"]),
+        ("job.published", ["closed", "open"]),
+        ("job.closed", ["open", "closed"]),
+        ("job.archived", ["closed", "archived"]),
+    ]
+
+
+def test_invalid_transitions_are_refused(company, recruiter):
+    job = job_create(company=company, title="Designer", actor=recruiter)
+    with pytest.raises(ApplicationError) as excinfo:
+        job_close(job=job, actor=recruiter)
+    assert excinfo.value.code == "invalid_transition"
+    job_archive(job=job, actor=recruiter)
+    with pytest.raises(ApplicationError):
+        job_publish(job=job, actor=recruiter)
+
+
+def test_only_roles_with_the_permission_may_publish(company, other_company, recruiter, interviewer):
+    job = job_create(company=company, title="Designer", actor=None)
+    with pytest.raises(PermissionDenied):
+        job_publish(job=job, actor=interviewer)
+    foreign = job_create(company=other_company, title="Designer", actor=None)
+    with pytest.raises(PermissionDenied):
+        job_publish(job=foreign, actor=recruiter)
+
+
+def test_job_update_records_changes_only_when_something_changed(company, recruiter):
+    job = job_create(company=company, title="Designer", actor=recruiter)
+    job_update(job=job, actor=recruiter, title="Designer")
+    assert not AuditEvent.objects.filter(action="job.updated").exists()
+    job_update(job=job, actor=recruiter, title="Product Designer", city="Lisbon")
+    event = AuditEvent.objects.get(action="job.updated")
+    assert event.changes["title"] == ["Designer", "Product Designer"]
+    with pytest.raises(TypeError):
+        job_update(job=job, actor=recruiter, company=None)

@@ -1,0 +1,87 @@
+"""A real Celery worker against the real Redis on 127.0.0.1:6379."""
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+from recruitment.celery import app
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+
+
+def test_celery_is_configured_for_reliable_delivery():
+    conf = app.conf
+    assert conf.task_acks_late is True
+    assert conf.task_reject_on_worker_lost is True
+    assert conf.worker_prefetch_multiplier == 1
+    assert conf.task_serializer == "json"
+    assert conf.accept_content == ["json"]
+    assert conf.task_time_limit and conf.task_soft_time_limit < conf.task_time_limit
+    assert conf.beat_scheduler == "django_celery_beat.schedulers:DatabaseScheduler"
+
+
+def test_ping_runs_in_process_when_eager():
+    result = app.tasks["recruitment.ping"].apply(args=["hello"]).get()
+    assert result["payload"] == "hello"
+
+
+def test_a_task_round_trips_through_a_real_worker_and_redis():
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "DEBUG": "true",
+        "REDIS_URL": REDIS_URL,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+    }
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "recruitment",
+            "worker",
+            "--pool",
+            "solo",
+            "--queues",
+            queue,
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel",
+            "warning",
+            "--hostname",
+            f"{queue}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    client = (
+        "import sys\n"
+        "from recruitment.celery import app\n"
+        f"result = app.tasks['recruitment.ping'].apply_async(args=['round-trip'], queue='{queue}')\n"
+        "answer = result.get(timeout=90)\n"
+        "print(answer['payload'], answer['pid'])\n"
+    )
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", client],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        worker.terminate()
+        output, _ = worker.communicate(timeout=60)
+    assert result.returncode == 0, result.stderr + output
+    payload, pid = result.stdout.split()
+    assert payload == "round-trip"
+    assert int(pid) == worker.pid  # answered by the worker process, not in the client
