@@ -1,0 +1,31 @@
+import pytest
+
+from jobs.models import Job
+from jobs.selectors import job_list, job_public_get, job_public_list
+from jobs.tests.factories import JobFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_job_list_shows_members_only_their_companies_jobs(company, other_company, interviewer):
+    own = JobFactory(company=company, status=Job.Status.DRAFT, published_at=None)
+    JobFactory(company=other_company)
+    assert list(job_list(user=interviewer)) == [own]
+    assert list(job_list(user=interviewer, filters={"status": "open"})) == []
+
+
+def test_job_list_shows_candidates_nothing_and_superusers_everything(candidate, superuser):
+    JobFactory()
+    JobFactory()
+    assert job_list(user=candidate).count() == 0
+    assert job_list(user=superuser).count() == 2
+    assert job_list(user=superuser, filters={"remote": "remote"}).count() == 0
+
+
+def test_public_list_shows_only_open_jobs():
+    open_job = JobFactory()
+    JobFactory(status=Job.Status.DRAFT, published_at=None)
+    JobFactory(status=Job.Status.CLOSED)
+    assert list(job_public_list()) == [open_job]
+    found = job_public_get(company_slug=open_job.company.slug, slug=open_job.slug)
+    assert found == open_job
