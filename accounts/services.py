@@ -89,8 +89,13 @@ def company_create(
     description: str = "",
     is_tenant: bool = True,
     owner: User | None = None,
+    actor: User | None = None,
 ) -> Company:
-    """Create a company, run the registered hooks (default stages), and make `owner` its owner."""
+    """Create a company, run the registered hooks (default stages), and make `owner` its owner.
+
+    `actor` is who did it (staff in the admin, say); it defaults to the owner.
+    """
+    actor = actor or owner
     company = Company(
         name=name,
         slug=slug or slugify(name)[:200],
@@ -102,9 +107,9 @@ def company_create(
     company.save()
     for hook in company_created_hooks():
         hook(company=company)
-    audit_record(action="company.created", actor=owner, target=company)
+    audit_record(action="company.created", actor=actor, target=company)
     if owner is not None:
-        _membership_write(company=company, user=owner, role=Role.OWNER, actor=owner)
+        _membership_write(company=company, user=owner, role=Role.OWNER, actor=actor)
     return company
 
 

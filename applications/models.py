@@ -3,7 +3,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
-from accounts.models import Company
+from accounts.models import Company, SalaryPeriod
 from jobs.models import Job
 
 
@@ -272,7 +272,9 @@ class Offer(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="offers")
     salary = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3)
-    salary_period = models.CharField(max_length=10, default="year")
+    salary_period = models.CharField(
+        max_length=10, choices=SalaryPeriod.choices, default=SalaryPeriod.YEAR
+    )
     start_date = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -22,7 +22,8 @@ _TRANSITIONS: dict[str, set[str]] = {
     Job.Status.ARCHIVED: set(),
 }
 
-_EDITABLE = {
+# The fields job_create and job_update accept; status moves only through the transitions.
+JOB_FIELDS = (
     "title",
     "description_html",
     "description_text",
@@ -40,7 +41,7 @@ _EDITABLE = {
     "closes_at",
     "external_url",
     "external_id",
-}
+)
 
 
 def _unique_slug(company: Company, title: str, exclude_pk: int | None = None) -> str:
@@ -58,7 +59,7 @@ def _unique_slug(company: Company, title: str, exclude_pk: int | None = None) ->
 def job_create(*, company: Company, title: str, actor: User | None, **fields) -> Job:
     if actor is not None:
         require_perm(actor, "jobs.create", company)
-    unknown = set(fields) - _EDITABLE
+    unknown = set(fields) - set(JOB_FIELDS)
     if unknown:
         raise TypeError(f"job_create() got unexpected fields: {', '.join(sorted(unknown))}")
     job = Job(
@@ -74,7 +75,7 @@ def job_create(*, company: Company, title: str, actor: User | None, **fields) ->
 def job_update(*, job: Job, actor: User | None, **fields) -> Job:
     if actor is not None:
         require_perm(actor, "jobs.edit", job)
-    unknown = set(fields) - _EDITABLE
+    unknown = set(fields) - set(JOB_FIELDS)
     if unknown:
         raise TypeError(f"job_update() got unexpected fields: {', '.join(sorted(unknown))}")
     changes = {}
@@ -103,7 +104,8 @@ def _job_transition(
     job = Job.objects.select_for_update().get(pk=job.pk)
     if to not in _TRANSITIONS[job.status]:
         raise ApplicationError(
-            f"A {job.get_status_display().lower()} job cannot become {Job.Status(to).label.lower()}.",
+            f"The job is {job.get_status_display().lower()}; it cannot become "
+            f"{Job.Status(to).label.lower()}.",
             code="invalid_transition",
         )
     old = job.status

@@ -1,0 +1,554 @@
+"""The back office for accounts: users, companies, members, API keys and the audit trail.
+
+Writes that have a service go through it, so they are checked and audited like any other door.
+The helpers at the top (`ServiceModelAdmin`, `TenantCompanyFilter`) are shared by the admins
+of the apps above accounts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models.functions import Lower
+from django.http import HttpResponseRedirect
+
+from accounts.models import (
+    ApiKey,
+    AuditEvent,
+    CandidateProfile,
+    Company,
+    Membership,
+    NotificationPreference,
+    OutboundEmail,
+    User,
+)
+from accounts.services import (
+    API_KEY_SCOPES,
+    api_key_create,
+    api_key_revoke,
+    company_create,
+    membership_remove,
+    membership_set,
+)
+from recruitment.api import ApplicationError
+
+# What a service raises when it refuses a write; the admin shows these, it never answers 500.
+SERVICE_ERRORS = (ApplicationError, ValidationError, PermissionDenied)
+
+
+def service_error_message(exc: Exception) -> str:
+    if isinstance(exc, ApplicationError):
+        return exc.message
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "error_dict"):
+            return " ".join(
+                f"{field}: {' '.join(errors)}" if field != "__all__" else " ".join(errors)
+                for field, errors in exc.message_dict.items()
+            )
+        return " ".join(exc.messages)
+    return str(exc) or "You do not have permission to do this."
+
+
+class ServiceRefused(Exception):
+    """A service refused a write made through an admin form; the view rolls back and says why."""
+
+
+def adopt(obj: models.Model, saved: models.Model) -> None:
+    """Make the admin's unsaved `obj` the row a service just saved, so the admin carries on."""
+    for field in saved._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(saved, field.attname))
+    obj._state.adding = False
+    obj._state.db = saved._state.db
+
+
+class ServiceModelAdmin(admin.ModelAdmin):
+    """A ModelAdmin whose writes call services; a refused write becomes an error message."""
+
+    @contextmanager
+    def calling_service(self) -> Iterator[None]:
+        """Wrap a service call made from save_model, save_formset or delete_model."""
+        try:
+            yield
+        except SERVICE_ERRORS as exc:
+            raise ServiceRefused(service_error_message(exc)) from exc
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceRefused as exc:
+            # The view's transaction has rolled back (and the admin log entry with it).
+            self.message_user(request, str(exc), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ServiceRefused as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def run_service_action(
+        self, request, queryset, service: Callable[[models.Model], object], done: str
+    ) -> None:
+        """Call `service(obj)` for each selected row; report each refusal and the count done."""
+        count = 0
+        for obj in queryset:
+            try:
+                service(obj)
+            except SERVICE_ERRORS as exc:
+                self.message_user(request, f"{obj}: {service_error_message(exc)}", messages.ERROR)
+            else:
+                count += 1
+        if count:
+            self.message_user(request, done.format(count=count), messages.SUCCESS)
+
+
+class ReadOnlyModelAdmin(admin.ModelAdmin):
+    """Rows written only by the system (outbox, history, crawls): look, don't touch.
+
+    Set `deletable = True` for derived rows that may be cleaned up (they also then don't block
+    deleting the rows they cascade from).
+    """
+
+    deletable = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return self.deletable and super().has_delete_permission(request, obj)
+
+
+class TenantCompanyFilter(admin.SimpleListFilter):
+    """Filter by a tenant company; listing every scraped employer would be far too long."""
+
+    title = "company"
+    parameter_name = "company"
+    field_path = "company"
+
+    def lookups(self, request, model_admin):
+        return Company.objects.filter(is_tenant=True).order_by("name").values_list("pk", "name")
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(**{f"{self.field_path}_id": self.value()})
+        return queryset
+
+
+def tenant_company_filter(field_path: str) -> type[TenantCompanyFilter]:
+    """A TenantCompanyFilter for a company reached through `field_path`, e.g. "job__company"."""
+    return type(
+        f"TenantCompanyFilter[{field_path}]",
+        (TenantCompanyFilter,),
+        {"field_path": field_path, "parameter_name": field_path.replace("__", "_")},
+    )
+
+
+def with_has_embedding(queryset):
+    """Never load vectors into the admin; only say whether one is there."""
+    return queryset.defer("embedding").annotate(
+        has_embedding_=ExpressionWrapper(Q(embedding__isnull=False), output_field=BooleanField())
+    )
+
+
+class EmbeddingDisplayMixin:
+    @admin.display(boolean=True, description="embedded")
+    def has_embedding(self, obj) -> bool:
+        return bool(getattr(obj, "has_embedding_", False))
+
+
+# --- Users ------------------------------------------------------------------------------------
+
+
+class EmailUserCreationForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email", "full_name")
+
+    def clean_email(self) -> str:
+        # Stored lower case, like UserManager and accounts.services.user_create do.
+        return User.objects.normalize_email(self.cleaned_data["email"]).lower()
+
+
+class EmailUserChangeForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = (
+            "email",
+            "full_name",
+            "clerk_user_id",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+            "groups",
+            "user_permissions",
+        )
+
+    def clean_email(self) -> str:
+        return User.objects.normalize_email(self.cleaned_data["email"]).lower()
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = EmailUserChangeForm
+    add_form = EmailUserCreationForm
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Personal info", {"fields": ("full_name", "clerk_user_id")}),
+        (
+            "Permissions",
+            {
+                "fields": (
+                    "is_active",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                )
+            },
+        ),
+        ("Important dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "full_name", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
+    readonly_fields = ("last_login", "date_joined")
+    list_display = ("email", "full_name", "is_staff", "is_superuser", "is_active", "date_joined")
+    list_filter = ("is_staff", "is_superuser", "is_active", "groups")
+    search_fields = ("email", "full_name", "clerk_user_id")
+    ordering = ("email",)
+    date_hierarchy = "date_joined"
+    show_full_result_count = False
+
+
+@admin.register(CandidateProfile)
+class CandidateProfileAdmin(EmbeddingDisplayMixin, admin.ModelAdmin):
+    list_display = (
+        "user",
+        "headline",
+        "city",
+        "country",
+        "remote_preference",
+        "seniority",
+        "has_embedding",
+        "updated_at",
+    )
+    list_filter = ("remote_preference", "seniority", "desired_salary_period")
+    search_fields = ("user__email", "user__full_name", "headline", "city")
+    list_select_related = ("user",)
+    autocomplete_fields = ("user",)
+    exclude = ("embedding",)
+    readonly_fields = ("has_embedding", "content_hash", "created_at", "updated_at")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return with_has_embedding(super().get_queryset(request))
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    list_display = (
+        "user",
+        "application_updates",
+        "interview_updates",
+        "match_digest",
+        "recruiter_digest",
+        "product_news",
+        "updated_at",
+    )
+    list_filter = (
+        "match_digest",
+        "recruiter_digest",
+        "application_updates",
+        "interview_updates",
+        "product_news",
+    )
+    search_fields = ("user__email", "user__full_name")
+    list_select_related = ("user",)
+    autocomplete_fields = ("user",)
+    readonly_fields = ("updated_at",)
+    show_full_result_count = False
+
+
+# --- Companies and members --------------------------------------------------------------------
+
+
+class MembershipInlineForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ("user", "role")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # Moving a membership to another person is a removal plus an addition.
+            self.fields["user"].disabled = True
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    form = MembershipInlineForm
+    fields = ("user", "role", "created_at")
+    readonly_fields = ("created_at",)
+    autocomplete_fields = ("user",)
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
+
+
+@admin.register(Company)
+class CompanyAdmin(ServiceModelAdmin):
+    list_display = ("name", "slug", "is_tenant", "website", "created_at")
+    list_filter = ("is_tenant",)
+    search_fields = ("name", "slug", "website")
+    prepopulated_fields = {"slug": ("name",)}
+    ordering = (Lower("name"),)  # uses the accounts_company_name_lower index
+    readonly_fields = ("clerk_organization_id", "created_at")
+    fields = (
+        "name",
+        "slug",
+        "is_tenant",
+        "website",
+        "description",
+        "clerk_organization_id",
+        "created_at",
+    )
+    inlines = (MembershipInline,)
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # company_create also gives the company its default pipeline stages.
+        with self.calling_service():
+            company = company_create(
+                name=obj.name,
+                slug=obj.slug,
+                website=obj.website,
+                description=obj.description,
+                is_tenant=obj.is_tenant,
+                actor=request.user,
+            )
+        adopt(obj, company)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Membership:
+            super().save_formset(request, form, formset, change)
+            return
+        formset.save(commit=False)
+        company = form.instance
+        changed = [membership for membership, _ in formset.changed_objects]
+        with self.calling_service():
+            # Additions and role changes first, so that an owner can be replaced in one save.
+            for membership in [*formset.new_objects, *changed]:
+                membership_set(
+                    company=company, user=membership.user, role=membership.role, actor=request.user
+                )
+            for membership in formset.deleted_objects:
+                membership_remove(membership=membership, actor=request.user)
+
+
+@admin.register(Membership)
+class MembershipAdmin(ServiceModelAdmin):
+    list_display = ("user", "company", "role", "created_at")
+    list_filter = ("role", TenantCompanyFilter)
+    search_fields = ("user__email", "user__full_name", "company__name")
+    list_select_related = ("user", "company")
+    autocomplete_fields = ("user", "company")
+    actions = ("remove_memberships",)
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:
+            return ("user", "company", "created_at")
+        return ("created_at",)
+
+    def get_actions(self, request):
+        # Removal goes through membership_remove (audited, keeps an owner), not a bulk delete.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def save_model(self, request, obj, form, change):
+        with self.calling_service():
+            membership = membership_set(
+                company=obj.company, user=obj.user, role=obj.role, actor=request.user
+            )
+        adopt(obj, membership)
+
+    def delete_model(self, request, obj):
+        with self.calling_service():
+            membership_remove(membership=obj, actor=request.user)
+
+    @admin.action(description="Remove selected memberships", permissions=["delete"])
+    def remove_memberships(self, request, queryset):
+        self.run_service_action(
+            request,
+            queryset,
+            lambda membership: membership_remove(membership=membership, actor=request.user),
+            "Removed {count} membership(s).",
+        )
+
+
+# --- API keys ---------------------------------------------------------------------------------
+
+
+class ApiKeyForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        choices=[(scope, scope) for scope in sorted(API_KEY_SCOPES)],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = ApiKey
+        fields = ("company", "name", "scopes", "expires_at")
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(ServiceModelAdmin):
+    """Keys are made by api_key_create and revoked by api_key_revoke; the secret is never shown."""
+
+    form = ApiKeyForm
+    list_display = (
+        "name",
+        "company",
+        "prefix",
+        "scope_list",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+        "is_usable",
+        "created_at",
+    )
+    list_filter = (
+        ("revoked_at", admin.EmptyFieldListFilter),
+        ("expires_at", admin.EmptyFieldListFilter),
+        TenantCompanyFilter,
+    )
+    search_fields = ("name", "prefix", "company__name")
+    list_select_related = ("company",)
+    autocomplete_fields = ("company",)
+    actions = ("revoke_keys",)
+    # Everything but the name is fixed once the key exists; secret_hash is never on a page.
+    change_readonly_fields = (
+        "company",
+        "prefix",
+        "scope_list",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+        "created_by",
+        "created_at",
+    )
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("company", "name", "scopes", "expires_at")
+        return ("name", *self.change_readonly_fields)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.change_readonly_fields if obj is not None else ()
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is not None:
+            kwargs["form"] = forms.ModelForm  # only the name stays editable
+        return super().get_form(request, obj, **kwargs)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoke instead: revocation is audited and keeps the key's history
+
+    @admin.display(description="scopes")
+    def scope_list(self, obj) -> str:
+        return ", ".join(obj.scopes) if obj.scopes else "—"
+
+    @admin.display(boolean=True, description="usable")
+    def is_usable(self, obj) -> bool:
+        return obj.is_usable
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        with self.calling_service():
+            api_key, token = api_key_create(
+                company=obj.company,
+                name=obj.name,
+                scopes=list(obj.scopes),
+                actor=request.user,
+                expires_at=obj.expires_at,
+            )
+        adopt(obj, api_key)
+        self.message_user(
+            request,
+            f"The token of the key “{api_key.name}” is {token} — copy it now: "
+            "it is not stored and will not be shown again.",
+            messages.WARNING,
+        )
+
+    @admin.action(description="Revoke selected API keys", permissions=["change"])
+    def revoke_keys(self, request, queryset):
+        self.run_service_action(
+            request,
+            queryset.select_related("company"),
+            lambda api_key: api_key_revoke(api_key=api_key, actor=request.user),
+            "Revoked {count} API key(s).",
+        )
+
+
+# --- Outbox and audit trail -------------------------------------------------------------------
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(ReadOnlyModelAdmin):
+    list_display = ("to", "kind", "subject", "status", "attempts", "created_at", "sent_at")
+    list_filter = ("status", "kind", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("to", "subject", "kind", "dedupe_key", "provider_message_id")
+    date_hierarchy = "created_at"
+    exclude = ("attachments",)  # base64 blobs; their names are shown instead
+    readonly_fields = ("attachment_names",)
+    show_full_result_count = False
+
+    @admin.display(description="attachments")
+    def attachment_names(self, obj) -> str:
+        names = [a.get("filename", "?") for a in obj.attachments if isinstance(a, dict)]
+        return ", ".join(names) or "—"
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyModelAdmin):
+    list_display = (
+        "created_at",
+        "actor_label",
+        "action",
+        "company",
+        "target_type",
+        "target_repr",
+        "ip_address",
+    )
+    list_filter = ("action", TenantCompanyFilter, ("created_at", admin.DateFieldListFilter))
+    search_fields = ("actor_label", "target_repr", "action")
+    list_select_related = ("company",)
+    date_hierarchy = "created_at"
+    show_full_result_count = False

@@ -1,0 +1,253 @@
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import AuditEvent
+from accounts.tests.factories import UserFactory
+from jobs.models import Job, JobSkill, SearchQuery, Skill
+from jobs.services import job_archive
+from jobs.tests.factories import JobFactory, SkillFactory
+
+
+def _job_with_skill():
+    job = JobFactory()
+    JobSkill.objects.create(job=job, skill=SkillFactory())
+    return job
+
+
+# One fresh row per call, for every model the jobs admin registers.
+ROW_MAKERS = {
+    Skill: lambda: SkillFactory(),
+    Job: _job_with_skill,
+    SearchQuery: lambda: SearchQuery.objects.create(
+        query="python",
+        normalized_query="python",
+        result_count=3,
+        user=UserFactory(),
+        clicked_job=JobFactory(),
+    ),
+}
+
+
+def _registered(app_label):
+    return [
+        pytest.param(model_admin, id=model._meta.model_name)
+        for model, model_admin in admin.site._registry.items()
+        if model._meta.app_label == app_label
+    ]
+
+
+def _url(model, view, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def _messages(response):
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+@pytest.fixture
+def admin_client_(client, superuser):
+    client.force_login(superuser)
+    return client
+
+
+def test_every_jobs_model_is_in_the_admin():
+    registered = set(admin.site._registry)
+    inlines = {
+        inline.model
+        for model_admin in admin.site._registry.values()
+        for inline in model_admin.inlines
+    }
+    assert set(apps.get_app_config("jobs").get_models()) <= registered | inlines
+
+
+@pytest.mark.parametrize("model_admin", _registered("jobs"))
+def test_admin_pages_render_for_superuser(admin_client_, superuser, rf, model_admin):
+    model = model_admin.model
+    assert model in ROW_MAKERS, f"add a row maker for {model.__name__} to this test"
+    row = ROW_MAKERS[model]()
+
+    response = admin_client_.get(_url(model, "changelist"))
+    assert response.status_code == 200
+    assert row.pk in [obj.pk for obj in response.context["cl"].result_list]
+    assert admin_client_.get(_url(model, "changelist"), {"q": "x"}).status_code == 200
+    assert admin_client_.get(_url(model, "change", row.pk)).status_code == 200
+
+    request = rf.get("/")
+    request.user = superuser
+    if model_admin.has_add_permission(request):
+        assert admin_client_.get(_url(model, "add")).status_code == 200
+
+
+@pytest.mark.parametrize("model_admin", _registered("jobs"))
+def test_admin_changelist_queries_do_not_grow_with_rows(admin_client_, model_admin):
+    model = model_admin.model
+    make = ROW_MAKERS[model]
+    make()
+    with CaptureQueriesContext(connection) as one_row:
+        admin_client_.get(_url(model, "changelist"))
+    make(), make(), make()
+    with CaptureQueriesContext(connection) as more_rows:
+        admin_client_.get(_url(model, "changelist"))
+    assert len(more_rows) == len(one_row)
+
+
+def _autocompletes(app_label):
+    return [
+        pytest.param(owner.model, field, id=f"{owner.model._meta.model_name}.{field}")
+        for model, model_admin in admin.site._registry.items()
+        if model._meta.app_label == app_label
+        for owner in (model_admin, *model_admin.inlines)
+        for field in owner.autocomplete_fields
+    ]
+
+
+@pytest.mark.parametrize(("model", "field"), _autocompletes("jobs"))
+def test_admin_autocomplete_fields_answer(admin_client_, model, field):
+    response = admin_client_.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": model._meta.app_label,
+            "model_name": model._meta.model_name,
+            "field_name": field,
+            "term": "x",
+        },
+    )
+
+    assert response.status_code == 200
+
+
+def _publish(client, *jobs):
+    return client.post(
+        _url(Job, "changelist"),
+        {"action": "publish_jobs", "_selected_action": [job.pk for job in jobs]},
+    )
+
+
+def test_job_admin_publish_action_publishes_a_draft_and_audits(admin_client_, superuser):
+    job = JobFactory(status=Job.Status.DRAFT, published_at=None)
+
+    response = _publish(admin_client_, job)
+
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.status == Job.Status.OPEN
+    assert job.published_at is not None
+    event = AuditEvent.objects.get(action="job.published", target_id=str(job.pk))
+    assert event.actor == superuser
+    assert "Published 1 job(s)." in _messages(response)
+
+
+def test_job_admin_publish_action_reports_an_archived_job_instead_of_failing(admin_client_):
+    archived = job_archive(job=JobFactory(status=Job.Status.DRAFT, published_at=None), actor=None)
+    draft = JobFactory(status=Job.Status.DRAFT, published_at=None)
+
+    response = _publish(admin_client_, archived, draft)
+
+    assert response.status_code == 302
+    archived.refresh_from_db()
+    draft.refresh_from_db()
+    assert archived.status == Job.Status.ARCHIVED
+    assert draft.status == Job.Status.OPEN
+    messages = _messages(response)
+    assert any(m.startswith(f"{archived}: ") and "cannot become open" in m for m in messages)
+    assert "Published 1 job(s)." in messages
+
+
+def test_job_admin_close_and_archive_actions(admin_client_):
+    job = JobFactory()
+
+    admin_client_.post(
+        _url(Job, "changelist"), {"action": "close_jobs", "_selected_action": [job.pk]}
+    )
+    job.refresh_from_db()
+    assert job.status == Job.Status.CLOSED
+
+    admin_client_.post(
+        _url(Job, "changelist"), {"action": "archive_jobs", "_selected_action": [job.pk]}
+    )
+    job.refresh_from_db()
+    assert job.status == Job.Status.ARCHIVED
+
+
+def _job_form(**overrides):
+    data = {
+        "title": "Data Engineer",
+        "closes_at_0": "",
+        "closes_at_1": "",
+        "description_html": "",
+        "description_text": "Pipelines.",
+        "questions": "[]",
+        "city": "Berlin",
+        "region": "",
+        "country": "DE",
+        "remote": Job.Remote.HYBRID,
+        "employment_type": Job.EmploymentType.FULL_TIME,
+        "seniority": "",
+        "salary_min": "",
+        "salary_max": "",
+        "salary_currency": "",
+        "salary_period": "year",
+        "external_url": "",
+        "external_id": "",
+        "job_skills-TOTAL_FORMS": "0",
+        "job_skills-INITIAL_FORMS": "0",
+    }
+    return {**data, **overrides}
+
+
+def test_job_admin_add_goes_through_job_create(admin_client_, company, superuser):
+    skill = SkillFactory()
+
+    response = admin_client_.post(
+        _url(Job, "add"),
+        _job_form(
+            company=company.pk,
+            hiring_team=[superuser.pk],
+            **{
+                "job_skills-TOTAL_FORMS": "1",
+                "job_skills-0-skill": skill.pk,
+                "job_skills-0-required": "on",
+            },
+        ),
+    )
+
+    assert response.status_code == 302
+    job = Job.objects.get(company=company, title="Data Engineer")
+    assert job.slug == "data-engineer"
+    assert job.status == Job.Status.DRAFT
+    assert job.created_by == superuser
+    assert list(job.skills.all()) == [skill]
+    assert list(job.hiring_team.all()) == [superuser]
+    assert AuditEvent.objects.filter(action="job.created", target_id=str(job.pk)).exists()
+
+
+def test_job_admin_change_goes_through_job_update_and_keeps_status(admin_client_):
+    job = JobFactory(status=Job.Status.DRAFT, published_at=None)
+
+    response = admin_client_.post(
+        _url(Job, "change", job.pk), _job_form(title="Staff Engineer", status="open")
+    )
+
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.title == "Staff Engineer"
+    assert job.status == Job.Status.DRAFT
+    event = AuditEvent.objects.get(action="job.updated", target_id=str(job.pk))
+    assert event.changes["title"] == ["Senior Python Engineer", "Staff Engineer"]
+
+
+def test_job_admin_never_shows_vectors(admin_client_):
+    job = JobFactory(embedding=[0.125] * 384)
+
+    response = admin_client_.get(_url(Job, "change", job.pk))
+
+    form = response.context["adminform"].form
+    assert "embedding" not in form.fields
+    assert "search_vector" not in form.fields
+    assert "status" not in form.fields
+    assert "0.125" not in response.content.decode()
