@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.timezone import now
 
 from accounts.models import Company, SalaryPeriod
 from jobs.models import Job
@@ -75,7 +76,7 @@ class Application(models.Model):
     )
     rejection_reason = models.CharField(max_length=255, blank=True)
     stage_entered_at = models.DateTimeField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -174,7 +175,7 @@ class Document(models.Model):
     parsed = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.UPLOADED)
     error = models.CharField(max_length=255, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=now, editable=False)
 
     class Meta:
         indexes = [models.Index(fields=["owner", "-created_at"], name="applications_doc_owner")]
@@ -211,7 +212,7 @@ class Interview(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=now, editable=False)
 
     class Meta:
         constraints = [
@@ -244,7 +245,7 @@ class Scorecard(models.Model):
     recommendation = models.CharField(max_length=12, choices=Recommendation.choices, blank=True)
     notes = models.TextField(blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=now, editable=False)
 
     class Meta:
         constraints = [
@@ -286,7 +287,7 @@ class Offer(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=now, editable=False)
 
     class Meta:
         constraints = [
@@ -314,7 +315,7 @@ class Note(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     body = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=now, editable=False)
 
     class Meta:
         ordering = ["-created_at"]

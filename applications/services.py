@@ -25,7 +25,12 @@ DEFAULT_STAGES: tuple[tuple[str, str, str], ...] = (
 
 
 def stage_template_create(*, company: Company) -> list[Stage]:
-    """Give `company` the default pipeline, unless it already has stages."""
+    """Give a tenant `company` the default pipeline, unless it already has stages.
+
+    Employers known only from scraped postings take no applications here, so they get none.
+    """
+    if not company.is_tenant:
+        return []
     if company.stages.exists():
         return list(company.stages.all())
     stages = [

@@ -134,3 +134,10 @@ def test_hire_and_withdraw(job, candidate, recruiter, company):
 def test_stage_template_is_not_duplicated(company):
     assert len(stage_template_create(company=company)) == 6
     assert company.stages.count() == 6
+
+
+def test_companies_known_only_from_scraping_get_no_stages():
+    from accounts.services import company_create
+
+    employer = company_create(name="Scraped Co", is_tenant=False)
+    assert employer.stages.count() == 0

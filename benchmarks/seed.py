@@ -1,0 +1,122 @@
+"""Time `seed_demo` at benchmark size in a scratch database on the development server.
+
+    DEBUG=1 .venv/bin/python benchmarks/seed.py [--jobs 100000] [--candidates 10000]
+
+It never touches the developer's database: it creates `recruitment_bench_seed` next to it
+(dropping a leftover first), migrates it, seeds it, prints rows per model, seconds, rows per
+second and peak RSS, and drops it again. It prints figures and asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recruitment.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+import psycopg  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, connections  # noqa: E402
+from psycopg import sql  # noqa: E402
+
+from pipeline import demo  # noqa: E402
+
+SCRATCH_DATABASE = "recruitment_bench_seed"
+# Keys of Django's OPTIONS that are not libpq connection parameters.
+DJANGO_ONLY_OPTIONS = {"isolation_level", "assume_role", "server_side_binding", "pool"}
+
+
+def _maintenance_connection() -> psycopg.Connection:
+    db = settings.DATABASES["default"]
+    params = {
+        "dbname": "postgres",
+        "user": db.get("USER") or None,
+        "password": db.get("PASSWORD") or None,
+        "host": db.get("HOST") or None,
+        "port": db.get("PORT") or None,
+    }
+    options = {k: v for k, v in db.get("OPTIONS", {}).items() if k not in DJANGO_ONLY_OPTIONS}
+    params.update(options)
+    return psycopg.connect(
+        autocommit=True, **{k: v for k, v in params.items() if v not in (None, "")}
+    )
+
+
+def _drop_scratch(conn: psycopg.Connection) -> None:
+    conn.execute(
+        sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(SCRATCH_DATABASE))
+    )
+
+
+def _use_scratch() -> None:
+    connections.close_all()
+    settings.DATABASES["default"]["NAME"] = SCRATCH_DATABASE
+    connection.settings_dict["NAME"] = SCRATCH_DATABASE
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_database()")
+        (name,) = cursor.fetchone()
+    if name != SCRATCH_DATABASE:  # never seed the developer's database by mistake
+        raise SystemExit(f"connected to {name!r}, expected {SCRATCH_DATABASE!r}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=100_000)
+    parser.add_argument("--candidates", type=int, default=10_000)
+    args = parser.parse_args()
+
+    maintenance = _maintenance_connection()
+    original = settings.DATABASES["default"]["NAME"]
+    try:
+        _drop_scratch(maintenance)
+        maintenance.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(SCRATCH_DATABASE)))
+        _use_scratch()
+
+        started = time.monotonic()
+        call_command("migrate", verbosity=0, interactive=False)
+        migrate_seconds = time.monotonic() - started
+        print(f"scratch database {SCRATCH_DATABASE} migrated in {migrate_seconds:.1f} s")
+        print(f"seed_demo --jobs {args.jobs} --candidates {args.candidates} ...", flush=True)
+
+        output = io.StringIO()
+        started = time.monotonic()
+        call_command(
+            "seed_demo", jobs=args.jobs, candidates=args.candidates, verbosity=2, stdout=output
+        )
+        seconds = time.monotonic() - started
+        counts = demo.row_counts()
+    finally:
+        connections.close_all()
+        settings.DATABASES["default"]["NAME"] = original
+        connection.settings_dict["NAME"] = original
+        _drop_scratch(maintenance)
+        maintenance.close()
+
+    total = sum(counts.values())
+    width = max(len(label) for label in counts)
+    print()
+    print(f"{'model':<{width}}  {'rows':>10}")
+    for label, count in sorted(counts.items(), key=lambda item: -item[1]):
+        print(f"{label:<{width}}  {count:>10,}")
+    print(f"{'total':<{width}}  {total:>10,}")
+    print()
+    print(f"seed_demo       {seconds:10.1f} s")
+    print(f"rows per second {total / seconds:10,.0f}")
+    # Linux reports ru_maxrss in kilobytes.
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS        {peak:10.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
