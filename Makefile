@@ -50,7 +50,7 @@ run: install
 	$(PY) manage.py seed_demo && \
 	echo "" && \
 	echo "Serving on http://$(HOST):$(PORT)/" && \
-	echo "  job board and pages  http://$(HOST):$(PORT)/" && \
+	echo "  job board and pages   http://$(HOST):$(PORT)/" && \
 	echo "  recruiter back office http://$(HOST):$(PORT)/admin/" && \
 	echo "  partner API           http://$(HOST):$(PORT)/api/v1/  (docs: /api/docs/)" && \
 	echo "  health                http://$(HOST):$(PORT)/health/ready" && \
@@ -61,7 +61,7 @@ test: install
 	@trap '$(DB_STOP)' EXIT; \
 	set -e; \
 	$(DB_START); \
-	$(PY) manage.py migrate --noinput; \
+	$(PY) manage.py migrate --noinput -v 0; \
 	$(PY) manage.py seed_demo; \
 	echo "== ruff"; \
 	$(VENV)/bin/ruff check .; \

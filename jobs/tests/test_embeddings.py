@@ -1,0 +1,54 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from jobs import embeddings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_vectors_are_unit_length_384_dimensional_and_semantic():
+    ml, ml_short, chef = (
+        np.array(v)
+        for v in embeddings.embed_texts(["machine learning engineer", "ML engineer", "pastry chef"])
+    )
+    assert ml.shape == (384,)
+    assert abs(np.linalg.norm(ml) - 1) < 1e-5
+    assert ml @ ml_short > ml @ chef + 0.2
+    assert embeddings.is_loaded()
+    assert embeddings.embed_texts([]) == []
+    assert embeddings.embed_query("ML engineer") == ml_short.tolist()
+
+
+def test_text_hash_changes_with_the_text():
+    assert embeddings.text_hash("a") == embeddings.text_hash("a")
+    assert embeddings.text_hash("a") != embeddings.text_hash("b")
+
+
+def test_the_project_imports_without_loading_torch():
+    script = (
+        "import sys, django; django.setup()\n"
+        "import recruitment.urls, jobs.embeddings, jobs.selectors\n"
+        "from django.test import Client\n"
+        "Client().get('/')\n"
+        "print('torch' in sys.modules, 'sentence_transformers' in sys.modules)\n"
+    )
+    env = {
+        **os.environ,
+        "DEBUG": "true",
+        "ALLOWED_HOSTS": "testserver",
+        "DJANGO_SETTINGS_MODULE": "recruitment.settings",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "False"]
