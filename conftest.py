@@ -76,3 +76,10 @@ def superuser(db):
 @pytest.fixture
 def api_client():
     return APIClient()
+
+
+@pytest.fixture
+def admin_client_(client, superuser):
+    """A test client logged in to the admin as a superuser."""
+    client.force_login(superuser)
+    return client

@@ -1,6 +1,19 @@
+import uuid
+
 import factory
 
-from accounts.models import CandidateProfile, Company, Membership, Role, User
+from accounts.models import (
+    ApiKey,
+    AuditEvent,
+    CandidateProfile,
+    Company,
+    Membership,
+    NotificationPreference,
+    OutboundEmail,
+    Role,
+    User,
+)
+from accounts.services import api_key_create, audit_record
 
 PASSWORD = "correct horse battery staple"
 
@@ -49,3 +62,28 @@ class CandidateProfileFactory(factory.django.DjangoModelFactory):
     city = "Berlin"
     country = "DE"
     skills = factory.LazyFunction(lambda: ["python", "django", "postgresql"])
+
+
+# One fresh row per call, for every model the accounts admin registers
+# (used by recruitment/tests/test_admin_pages.py).
+ADMIN_ROWS = {
+    User: lambda: UserFactory(),
+    Company: lambda: CompanyFactory(),
+    Membership: lambda: MembershipFactory(),
+    CandidateProfile: lambda: CandidateProfileFactory(),
+    ApiKey: lambda: api_key_create(
+        company=CompanyFactory(), name="Partner", scopes=["jobs:read"], actor=None
+    )[0],
+    NotificationPreference: lambda: NotificationPreference.objects.create(user=UserFactory()),
+    OutboundEmail: lambda: OutboundEmail.objects.create(
+        to="someone@example.com",
+        kind="test.kind",
+        subject="Hello",
+        body_text="Hi.",
+        attachments=[{"filename": "a.ics", "content_type": "text/calendar"}],
+        dedupe_key=str(uuid.uuid4()),
+    ),
+    AuditEvent: lambda: audit_record(
+        action="test.happened", actor=UserFactory(), target=CompanyFactory()
+    ),
+}

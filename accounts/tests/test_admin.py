@@ -1,14 +1,7 @@
 import hashlib
 import re
-import uuid
 
-import pytest
-from django.apps import apps
 from django.contrib import admin
-from django.contrib.messages import get_messages
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import (
@@ -17,130 +10,12 @@ from accounts.models import (
     CandidateProfile,
     Company,
     Membership,
-    NotificationPreference,
-    OutboundEmail,
     Role,
     User,
 )
 from accounts.services import api_key_authenticate, api_key_create, audit_record
-from accounts.tests.factories import (
-    PASSWORD,
-    CandidateProfileFactory,
-    CompanyFactory,
-    MembershipFactory,
-    UserFactory,
-)
-
-# One fresh row per call, for every model the accounts admin registers.
-ROW_MAKERS = {
-    User: lambda: UserFactory(),
-    Company: lambda: CompanyFactory(),
-    Membership: lambda: MembershipFactory(),
-    CandidateProfile: lambda: CandidateProfileFactory(),
-    ApiKey: lambda: api_key_create(
-        company=CompanyFactory(), name="Partner", scopes=["jobs:read"], actor=None
-    )[0],
-    NotificationPreference: lambda: NotificationPreference.objects.create(user=UserFactory()),
-    OutboundEmail: lambda: OutboundEmail.objects.create(
-        to="someone@example.com",
-        kind="test.kind",
-        subject="Hello",
-        body_text="Hi.",
-        attachments=[{"filename": "a.ics", "content_type": "text/calendar"}],
-        dedupe_key=str(uuid.uuid4()),
-    ),
-    AuditEvent: lambda: audit_record(
-        action="test.happened", actor=UserFactory(), target=CompanyFactory()
-    ),
-}
-
-
-def _registered(app_label):
-    return [
-        pytest.param(model_admin, id=model._meta.model_name)
-        for model, model_admin in admin.site._registry.items()
-        if model._meta.app_label == app_label
-    ]
-
-
-def _url(model, view, *args):
-    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
-
-
-def _messages(response):
-    return [str(m) for m in get_messages(response.wsgi_request)]
-
-
-@pytest.fixture
-def admin_client_(client, superuser):
-    client.force_login(superuser)
-    return client
-
-
-def test_every_accounts_model_is_in_the_admin():
-    registered = set(admin.site._registry)
-    inlines = {
-        inline.model
-        for model_admin in admin.site._registry.values()
-        for inline in model_admin.inlines
-    }
-    assert set(apps.get_app_config("accounts").get_models()) <= registered | inlines
-
-
-@pytest.mark.parametrize("model_admin", _registered("accounts"))
-def test_admin_pages_render_for_superuser(admin_client_, superuser, rf, model_admin):
-    model = model_admin.model
-    assert model in ROW_MAKERS, f"add a row maker for {model.__name__} to this test"
-    row = ROW_MAKERS[model]()
-
-    response = admin_client_.get(_url(model, "changelist"))
-    assert response.status_code == 200
-    assert row.pk in [obj.pk for obj in response.context["cl"].result_list]
-    assert admin_client_.get(_url(model, "changelist"), {"q": "x"}).status_code == 200
-    assert admin_client_.get(_url(model, "change", row.pk)).status_code == 200
-
-    request = rf.get("/")
-    request.user = superuser
-    if model_admin.has_add_permission(request):
-        assert admin_client_.get(_url(model, "add")).status_code == 200
-
-
-@pytest.mark.parametrize("model_admin", _registered("accounts"))
-def test_admin_changelist_queries_do_not_grow_with_rows(admin_client_, model_admin):
-    model = model_admin.model
-    make = ROW_MAKERS[model]
-    make()
-    with CaptureQueriesContext(connection) as one_row:
-        admin_client_.get(_url(model, "changelist"))
-    make(), make(), make()
-    with CaptureQueriesContext(connection) as more_rows:
-        admin_client_.get(_url(model, "changelist"))
-    assert len(more_rows) == len(one_row)
-
-
-def _autocompletes(app_label):
-    return [
-        pytest.param(owner.model, field, id=f"{owner.model._meta.model_name}.{field}")
-        for model, model_admin in admin.site._registry.items()
-        if model._meta.app_label == app_label
-        for owner in (model_admin, *model_admin.inlines)
-        for field in owner.autocomplete_fields
-    ]
-
-
-@pytest.mark.parametrize(("model", "field"), _autocompletes("accounts"))
-def test_admin_autocomplete_fields_answer(admin_client_, model, field):
-    response = admin_client_.get(
-        reverse("admin:autocomplete"),
-        {
-            "app_label": model._meta.app_label,
-            "model_name": model._meta.model_name,
-            "field_name": field,
-            "term": "x",
-        },
-    )
-
-    assert response.status_code == 200
+from accounts.tests.factories import PASSWORD, UserFactory
+from recruitment.tests.admin_helpers import _messages, _url
 
 
 def test_user_admin_adds_a_user_with_a_hashed_password(admin_client_):

@@ -1,8 +1,8 @@
 import factory
 from django.utils import timezone
 
-from accounts.tests.factories import CompanyFactory
-from jobs.models import Job, Skill
+from accounts.tests.factories import CompanyFactory, UserFactory
+from jobs.models import Job, JobSkill, SearchQuery, Skill
 
 
 class SkillFactory(factory.django.DjangoModelFactory):
@@ -29,3 +29,24 @@ class JobFactory(factory.django.DjangoModelFactory):
     salary_currency = "EUR"
     status = Job.Status.OPEN
     published_at = factory.LazyFunction(timezone.now)
+
+
+def _job_with_skill():
+    job = JobFactory()
+    JobSkill.objects.create(job=job, skill=SkillFactory())
+    return job
+
+
+# One fresh row per call, for every model the jobs admin registers
+# (used by recruitment/tests/test_admin_pages.py).
+ADMIN_ROWS = {
+    Skill: lambda: SkillFactory(),
+    Job: _job_with_skill,
+    SearchQuery: lambda: SearchQuery.objects.create(
+        query="python",
+        normalized_query="python",
+        result_count=3,
+        user=UserFactory(),
+        clicked_job=JobFactory(),
+    ),
+}
