@@ -158,7 +158,28 @@ class CandidateProfile(models.Model):
     years_experience = models.PositiveSmallIntegerField(null=True, blank=True)
     # Skill slugs from jobs.Skill; accounts sits below jobs, so it keeps slugs, not keys.
     skills = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+    phone = models.CharField(max_length=32, blank=True, help_text="E.164, e.g. +493012345678")
+    links = models.JSONField(
+        default=dict, blank=True, help_text='{"linkedin": url, "github": url, "other": [urls]}'
+    )
+    current_title = models.CharField(max_length=200, blank=True)
+    education = models.JSONField(
+        default=list, blank=True, help_text="[{degree, institution, start, end}]"
+    )
+    work_history = models.JSONField(
+        default=list, blank=True, help_text="[{title, company, start, end}], newest first"
+    )
     resume_text = models.TextField(blank=True)
+    # Parsing suggests and never overwrites what the candidate confirmed or edited.
+    suggestions = models.JSONField(
+        default=dict, blank=True, help_text="The last resume parse: {field: {value, confidence}}"
+    )
+    confirmed_fields = ArrayField(
+        models.CharField(max_length=50),
+        default=list,
+        blank=True,
+        help_text="Fields the candidate confirmed or edited; parsing never changes them.",
+    )
     embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
     content_hash = models.CharField(
         max_length=64,

@@ -175,6 +175,9 @@ class Document(models.Model):
     parsed = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.UPLOADED)
     error = models.CharField(max_length=255, blank=True)
+    processing_started_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a worker claimed it for extraction."
+    )
     created_at = models.DateTimeField(default=now, editable=False)
 
     class Meta:

@@ -200,6 +200,7 @@ if STORAGE_BACKEND == "s3":
         "default_acl": "private",
         "querystring_auth": True,
         "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", default=300),
+        "signature_version": "s3v4",
         "file_overwrite": False,
     }
     _default_storage = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _s3_options}
@@ -233,6 +234,9 @@ STORAGES = {
     },
 }
 DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DATA_UPLOAD_MAX_NUMBER_FILES", default=10)
+# Uploaded files are readable by the app's user only.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # --- Uploads (resumes, cover letters, other documents) ----------------------------------------
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
