@@ -1,0 +1,1 @@
+"""Reading job postings from the web: pages, boards and their feeds."""
