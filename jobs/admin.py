@@ -15,7 +15,7 @@ from accounts.admin import (
     adopt,
     with_has_embedding,
 )
-from jobs.models import Job, JobSkill, SearchQuery, Skill
+from jobs.models import CurrencyRate, Job, JobSkill, SearchQuery, SearchTerm, Skill
 from jobs.services import (
     JOB_FIELDS,
     job_archive,
@@ -168,10 +168,37 @@ class SearchQueryAdmin(ReadOnlyModelAdmin):
                 return queryset.filter(result_count__gt=0)
             return queryset
 
-    list_display = ("query", "result_count", "user", "clicked_job", "took_ms", "created_at")
-    list_filter = (ZeroResultsFilter, ("created_at", admin.DateFieldListFilter))
+    list_display = (
+        "query",
+        "mode",
+        "result_count",
+        "user",
+        "clicked_job",
+        "clicked_position",
+        "took_ms",
+        "created_at",
+    )
+    list_filter = (ZeroResultsFilter, "mode", ("created_at", admin.DateFieldListFilter))
     search_fields = ("query", "normalized_query")
     list_select_related = ("user", "clicked_job__company")
     raw_id_fields = ("user", "clicked_job")
     date_hierarchy = "created_at"
     show_full_result_count = False
+
+
+@admin.register(SearchTerm)
+class SearchTermAdmin(ReadOnlyModelAdmin):
+    """The "did you mean" vocabulary, rebuilt from open jobs by search_vocabulary_refresh."""
+
+    list_display = ("word", "frequency")
+    search_fields = ("word",)
+    ordering = ("-frequency", "word")
+    show_full_result_count = False
+
+
+@admin.register(CurrencyRate)
+class CurrencyRateAdmin(ReadOnlyModelAdmin):
+    """Rates for yearly salaries in SEARCH_CURRENCY; written by currency_rates_sync."""
+
+    list_display = ("currency", "rate", "updated_at")
+    search_fields = ("currency",)

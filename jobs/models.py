@@ -4,6 +4,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from pgvector.django import HnswIndex, VectorField
 
@@ -97,9 +98,23 @@ class Job(models.Model):
     )
     external_url = models.URLField(max_length=1000, blank=True)
     external_id = models.CharField(max_length=255, blank=True)
-    content_hash = models.CharField(max_length=64, blank=True)
+    content_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="sha256 of the embedded text; unchanged means no re-embed",
+    )
     fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
-    # Kept up to date by the trigger in migration 0002: title A, company and place B, text C.
+    # The columns below are kept by the database triggers of migration 0004, so every writer
+    # (services, bulk inserts, the crawler, the seed) gets them for free.
+    # Skill names and aliases, and slugs, from JobSkill → Skill.
+    skills_text = models.TextField(blank=True, default="", editable=False)
+    skill_slugs = ArrayField(
+        models.CharField(max_length=100), default=list, blank=True, editable=False
+    )
+    # The salary per year in settings.SEARCH_CURRENCY, from the rates in CurrencyRate.
+    salary_min_yearly = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    salary_max_yearly = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # Title A, skills B, company and place C, description D.
     search_vector = SearchVectorField(null=True, editable=False)
     embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
     created_by = models.ForeignKey(
@@ -142,6 +157,27 @@ class Job(models.Model):
             models.Index(fields=["company", "status"], name="jobs_job_company_status"),
             models.Index(fields=["country", "city"], name="jobs_job_place"),
             GinIndex(fields=["search_vector"], name="jobs_job_search_gin"),
+            # Search reads open jobs only: the partial index is smaller and needs no status
+            # filter on the heap.
+            GinIndex(
+                fields=["search_vector"],
+                condition=Q(status="open"),
+                name="jobs_job_open_search_gin",
+            ),
+            # Search's categorical filters are lexemes in search_vector (see migration 0004),
+            # so they need no index of their own; salary and date orders and filters do.
+            models.Index(
+                Coalesce("salary_max_yearly", "salary_min_yearly").desc(nulls_last=True),
+                F("published_at").desc(),
+                condition=Q(status="open"),
+                name="jobs_job_open_salary",
+            ),
+            # Does any open job have a vector? (hybrid search is the default only then)
+            models.Index(
+                fields=["published_at"],
+                condition=Q(status="open", embedding__isnull=False),
+                name="jobs_job_open_embedded",
+            ),
             GinIndex(fields=["title"], opclasses=["gin_trgm_ops"], name="jobs_job_title_trgm"),
             HnswIndex(
                 name="jobs_job_embedding_hnsw",
@@ -174,13 +210,65 @@ class JobSkill(models.Model):
         return f"{self.skill} ({'required' if self.required else 'nice to have'})"
 
 
+class CurrencyRate(models.Model):
+    """How many units of settings.SEARCH_CURRENCY one unit of `currency` is worth.
+
+    The salary trigger of migration 0004 reads it to fill Job.salary_*_yearly; the rows come
+    from `jobs.search.CURRENCY_RATES_EUR` through the `currency_rates_sync` service.
+    """
+
+    currency = models.CharField(max_length=3, primary_key=True, help_text="ISO 4217")
+    rate = models.DecimalField(max_digits=18, decimal_places=8)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["currency"]
+        constraints = [
+            models.CheckConstraint(condition=Q(rate__gt=0), name="jobs_currencyrate_positive"),
+        ]
+
+    def __str__(self):
+        return f"1 {self.currency} = {self.rate} {settings.SEARCH_CURRENCY}"
+
+
+class SearchTerm(models.Model):
+    """A word of open jobs' titles, skills, companies and places: the "did you mean" vocabulary.
+
+    Refreshed by `search_vocabulary_refresh`, which the nightly pipeline calls (migration 0004
+    filled it first).
+    """
+
+    word = models.CharField(max_length=100, unique=True)
+    frequency = models.PositiveIntegerField(help_text="How many open jobs use the word.")
+
+    class Meta:
+        indexes = [
+            GinIndex(fields=["word"], opclasses=["gin_trgm_ops"], name="jobs_searchterm_trgm"),
+        ]
+
+    def __str__(self):
+        return f"{self.word} ({self.frequency})"
+
+
 class SearchQuery(models.Model):
     """One search on the job board, for analytics (popular and zero-result queries)."""
+
+    class Mode(models.TextChoices):
+        FULLTEXT = "fulltext", "Full text"
+        HYBRID = "hybrid", "Hybrid"
+        SEMANTIC = "semantic", "Semantic"
 
     query = models.CharField(max_length=500, blank=True)
     normalized_query = models.CharField(max_length=500, blank=True, db_index=True)
     filters = models.JSONField(default=dict, blank=True)
+    mode = models.CharField(max_length=10, choices=Mode.choices, blank=True)
     result_count = models.PositiveIntegerField()
+    session_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text="A salted hash of the session key, never the key itself.",
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -191,6 +279,10 @@ class SearchQuery(models.Model):
     clicked_job = models.ForeignKey(
         Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    clicked_position = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="1-based position of the clicked result."
+    )
+    clicked_at = models.DateTimeField(null=True, blank=True)
     took_ms = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 

@@ -1,17 +1,25 @@
-"""Writes for jobs: create, edit, and move through draft → open → closed → archived."""
+"""Writes for jobs: create, edit, and move through draft → open → closed → archived; and the
+writes of search: its vocabulary, currency rates, job embeddings and analytics."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
-from django.db import transaction
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.text import slugify
 
 from accounts.models import Company, User
 from accounts.permissions import require_perm
 from accounts.services import audit_record
-from jobs.models import Job
+from jobs.embeddings import embed_texts, text_hash
+from jobs.models import CurrencyRate, Job, SearchQuery, SearchTerm
+from jobs.search import JobSearchResult, currency_rates
 from recruitment.api import ApplicationError
 
 # Which status may follow which; anything else is refused.
@@ -133,3 +141,161 @@ def job_close(*, job: Job, actor: User | None) -> Job:
 @transaction.atomic
 def job_archive(*, job: Job, actor: User | None) -> Job:
     return _job_transition(job=job, to=Job.Status.ARCHIVED, actor=actor, action="job.archived")
+
+
+# --- Search: vocabulary, currency rates, embeddings, analytics ------------------------------
+
+# Words of open jobs' titles, skills, companies and cities, with how many jobs use each: the
+# vocabulary "did you mean" corrects against. One statement; the nightly pipeline calls it.
+_VOCABULARY_SQL = """
+WITH words AS (
+    SELECT word, ndoc FROM ts_stat($q$
+        SELECT to_tsvector('simple'::regconfig,
+                           concat_ws(' ', j.title, j.skills_text, c.name, j.city))
+          FROM jobs_job j JOIN accounts_company c ON c.id = j.company_id
+         WHERE j.status = 'open'
+    $q$)
+    WHERE length(word) BETWEEN 2 AND 100 AND word ~ '^[[:alpha:]][[:alpha:]+#.-]*$'
+)
+MERGE INTO jobs_searchterm t USING words w ON t.word = w.word
+WHEN MATCHED AND t.frequency <> w.ndoc THEN UPDATE SET frequency = w.ndoc
+WHEN NOT MATCHED THEN INSERT (word, frequency) VALUES (w.word, w.ndoc)
+WHEN NOT MATCHED BY SOURCE THEN DELETE
+"""
+
+
+@transaction.atomic
+def search_vocabulary_refresh() -> int:
+    """Rebuild the "did you mean" vocabulary from the open jobs; return its size."""
+    with connection.cursor() as cursor:
+        cursor.execute(_VOCABULARY_SQL)
+    return SearchTerm.objects.count()
+
+
+@transaction.atomic
+def currency_rates_sync() -> int:
+    """Write the fixed rate table (converted to settings.SEARCH_CURRENCY) and re-derive every
+    job's yearly salary; return how many jobs have a salary."""
+    rates = currency_rates()
+    for currency, rate in rates.items():
+        CurrencyRate.objects.update_or_create(currency=currency, defaults={"rate": rate})
+    CurrencyRate.objects.exclude(currency__in=list(rates)).delete()
+    # Writing a derived column makes the trigger derive it again.
+    return Job.objects.filter(salary_currency__gt="").update(salary_min_yearly=None)
+
+
+# all-MiniLM-L6-v2 reads 256 tokens at most; more text only costs time.
+EMBEDDING_DESCRIPTION_CHARS = 1_200
+
+
+def job_embedding_text(job: Job) -> str:
+    """What a job's vector is made from: title, skills, then the start of the description."""
+    skills = ", ".join(sorted(js.skill.name for js in job.job_skills.all()))
+    parts = [job.title]
+    if skills:
+        parts.append(f"Skills: {skills}")
+    if job.description_text:
+        parts.append(job.description_text[:EMBEDDING_DESCRIPTION_CHARS])
+    return ". ".join(parts)
+
+
+def jobs_embed(*, jobs: Iterable[Job] | QuerySet[Job], batch_size: int | None = None) -> int:
+    """Give `jobs` vectors of their current text; skip those whose text is unchanged since
+    their vector was made (content_hash). Return how many were embedded.
+
+    The model loads on first use, in the process that calls this (a worker).
+    """
+    batch_size = batch_size or settings.EMBEDDING_BATCH_SIZE
+    ids = (
+        list(jobs.values_list("pk", flat=True))
+        if isinstance(jobs, QuerySet)
+        else [job.pk for job in jobs]
+    )
+    embedded = 0
+    for start in range(0, len(ids), batch_size):
+        chunk = ids[start : start + batch_size]
+        rows = (
+            Job.objects.filter(pk__in=chunk)
+            .defer("search_vector", "embedding", "description_html")
+            .annotate(has_vector=Q(embedding__isnull=False))
+            .prefetch_related("job_skills__skill")
+        )
+        todo = []
+        for job in rows:
+            text = job_embedding_text(job)
+            digest = text_hash(text)
+            if job.has_vector and job.content_hash == digest:
+                continue
+            todo.append((job, text, digest))
+        if not todo:
+            continue
+        vectors = embed_texts([text for _, text, _ in todo])
+        for (job, _, digest), vector in zip(todo, vectors, strict=True):
+            job.embedding = vector
+            job.content_hash = digest
+        Job.objects.bulk_update([job for job, _, _ in todo], ["embedding", "content_hash"])
+        embedded += len(todo)
+    return embedded
+
+
+def job_embed(*, job: Job) -> Job:
+    """Give one job a vector of its current text (unless unchanged); return it refreshed."""
+    jobs_embed(jobs=[job])
+    job.refresh_from_db(fields=["embedding", "content_hash"])
+    return job
+
+
+def search_normalize(query: str) -> str:
+    """The form queries are grouped by in analytics: lower case, single spaces."""
+    return " ".join(query.lower().split())[:500]
+
+
+def search_session_hash(session_key: str | None) -> str:
+    """A salted hash of a session key (salted with SECRET_KEY): sessions can be told apart
+    in analytics, and the key itself is never stored."""
+    if not session_key:
+        return ""
+    return salted_hmac("jobs.search.session", session_key, algorithm="sha256").hexdigest()
+
+
+def search_query_log(
+    *,
+    result: JobSearchResult,
+    user: User | None = None,
+    session_key: str | None = None,
+) -> SearchQuery:
+    """Record one search for analytics."""
+    entry = SearchQuery(
+        query=result.query[:500],
+        normalized_query=search_normalize(result.query),
+        filters=result.filters.as_dict(),
+        mode=result.mode_used,
+        result_count=result.total,
+        took_ms=round(result.took_ms),
+        session_hash=search_session_hash(session_key),
+        user=user if user is not None and user.is_authenticated else None,
+    )
+    entry.full_clean()
+    entry.save()
+    return entry
+
+
+def search_click_record(
+    *,
+    search: SearchQuery,
+    job: Job,
+    position: int | None = None,
+    session_key: str | None = None,
+) -> SearchQuery:
+    """Record the result a searcher opened. The first click of a search counts; later ones
+    change nothing. Only the session that searched may record its click."""
+    if search.session_hash and search.session_hash != search_session_hash(session_key):
+        raise PermissionDenied("This search belongs to another session.")
+    if position is not None and position < 1:
+        raise ValidationError({"position": ["Positions start at 1."]})
+    # Claim the row only if no click was recorded yet (two tabs may click at once).
+    SearchQuery.objects.filter(pk=search.pk, clicked_at__isnull=True).update(
+        clicked_job=job, clicked_position=position, clicked_at=timezone.now()
+    )
+    search.refresh_from_db()
+    return search

@@ -1,8 +1,11 @@
+import itertools
+from decimal import Decimal
+
 import factory
 from django.utils import timezone
 
 from accounts.tests.factories import CompanyFactory, UserFactory
-from jobs.models import Job, JobSkill, SearchQuery, Skill
+from jobs.models import CurrencyRate, Job, JobSkill, SearchQuery, SearchTerm, Skill
 
 
 class SkillFactory(factory.django.DjangoModelFactory):
@@ -39,7 +42,12 @@ def _job_with_skill():
 
 # One fresh row per call, for every model the jobs admin registers
 # (used by recruitment/tests/test_admin_pages.py).
+_codes = itertools.count(1)
 ADMIN_ROWS = {
+    CurrencyRate: lambda: CurrencyRate.objects.create(
+        currency=f"Z{next(_codes):02d}", rate=Decimal("0.5")
+    ),
+    SearchTerm: lambda: SearchTerm.objects.create(word=f"term{next(_codes)}", frequency=3),
     Skill: lambda: SkillFactory(),
     Job: _job_with_skill,
     SearchQuery: lambda: SearchQuery.objects.create(

@@ -51,7 +51,8 @@ def test_search_vector_is_maintained_with_weights(company):
     job.refresh_from_db()
     vector = str(job.search_vector)
     assert "'data':1A" in vector and "'engin':2A" in vector
-    assert "kafka" in vector and "C" in vector.split("'kafka':")[1][:6]
+    # The description weighs D, which tsvector output leaves unmarked ('kafka':6).
+    assert "kafka" in vector and vector.split("'kafka':")[1].split()[0].isdigit()
     Job.objects.filter(pk=job.pk).update(title="Platform Engineer")
     job.refresh_from_db()
     assert "'platform'" in str(job.search_vector)
