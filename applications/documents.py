@@ -20,7 +20,7 @@ from accounts.services import audit_record
 from applications.extraction import MAX_INPUT_BYTES, ExtractionError, extract_text
 from applications.models import Document
 from applications.resumes import SkillTerm, parse_resume
-from jobs.models import Skill
+from jobs.selectors import skill_taxonomy as skills_all
 
 logger = logging.getLogger(__name__)
 
@@ -53,10 +53,7 @@ CONFIRMABLE_FIELDS = frozenset(
 
 
 def skill_taxonomy() -> list[SkillTerm]:
-    return [
-        SkillTerm(slug, name, tuple(aliases))
-        for slug, name, aliases in Skill.objects.values_list("slug", "name", "aliases")
-    ]
+    return [SkillTerm(slug, name, tuple(aliases)) for slug, name, aliases in skills_all()]
 
 
 def document_extract(*, document: Document) -> Document:

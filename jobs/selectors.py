@@ -12,7 +12,7 @@ from django.db.models import Avg, Count, Max, Q, QuerySet
 
 from accounts.models import User
 from accounts.permissions import scope_queryset
-from jobs.models import Job, SearchQuery
+from jobs.models import Job, SearchQuery, Skill
 
 
 def job_list(*, user: User, filters: dict | None = None) -> QuerySet[Job]:
@@ -104,3 +104,8 @@ def search_click_through_rate(
         .aggregate(searches=Count("id"), clicked=Count("id", filter=Q(clicked_at__isnull=False)))
     )
     return ClickThroughRate(searches=counts["searches"], clicked=counts["clicked"])
+
+
+def skill_taxonomy() -> list[tuple[str, str, list[str]]]:
+    """Every skill as (slug, name, aliases), for the resume parser and the posting extractor."""
+    return list(Skill.objects.order_by("name").values_list("slug", "name", "aliases"))

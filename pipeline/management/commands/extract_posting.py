@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from jobs.models import Skill
+from jobs.selectors import skill_taxonomy
 from pipeline.demo import SKILLS
 from pipeline.normalize import Taxonomy, posting_normalise, taxonomy_build
 from pipeline.scraping.postings import (
@@ -53,7 +53,7 @@ class Command(BaseCommand):
         """The jobs.Skill taxonomy, or the built-in demo list when the database is empty or
         unreachable (the command works on a laptop with no server running)."""
         try:
-            entries = list(Skill.objects.values_list("name", "aliases"))
+            entries = [(name, aliases) for _slug, name, aliases in skill_taxonomy()]
         except DatabaseError:
             self.stderr.write("note: database unreachable; using the built-in skill list")
             entries = []
