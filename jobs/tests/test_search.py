@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.tests.factories import CompanyFactory
 from jobs import search
 from jobs.models import CurrencyRate, Job, JobSkill, SearchTerm
-from jobs.search import JobSearchFilters, correct_query, salary_yearly, search_jobs
+from jobs.search import JobSearchFilters, correct_query, salary_yearly, search_jobs, tuning
 from jobs.services import currency_rates_sync, job_embed, jobs_embed, search_vocabulary_refresh
 from jobs.tests.factories import JobFactory, SkillFactory
 
@@ -382,7 +382,7 @@ def test_selected_filter_values_show_in_their_facet_even_without_matches(catalog
 
 
 def test_facets_of_a_large_set_are_sampled_and_flagged(catalogue, monkeypatch):
-    monkeypatch.setattr(search, "FACET_MAX_ROWS", 8)
+    monkeypatch.setattr(tuning, "FACET_MAX_ROWS", 8)
     result = search_jobs(query="engineer")
     assert all(facet.approximate for facet in result.facets.values())
     # A 1/4 sample of 24 jobs: the scaled counts add up to a multiple of 4 near 24.
@@ -458,9 +458,9 @@ def test_pages_cover_every_match_once_with_the_right_totals():
 def test_broad_queries_rank_a_recent_window_and_still_reach_every_match(monkeypatch):
     """The bounded plan, at small scale: totals estimated, ranking over a recency window,
     then older matches newest first, every match exactly once."""
-    monkeypatch.setattr(search, "COUNT_CAP", 5)
-    monkeypatch.setattr(search, "RANK_CANDIDATES", 2)
-    monkeypatch.setattr(search, "ESTIMATE_SAMPLE", 2)  # estimate from the 1/4 sample
+    monkeypatch.setattr(tuning, "COUNT_CAP", 5)
+    monkeypatch.setattr(tuning, "RANK_CANDIDATES", 2)
+    monkeypatch.setattr(tuning, "ESTIMATE_SAMPLE", 2)  # estimate from the 1/4 sample
     jobs = [make_job(f"Cloud Engineer {n}", "Cloud.", days_ago=n + 0.5) for n in range(12)]
     make_job("Florist", days_ago=0.1)
     best_but_old = make_job("Cloud Engineer Cloud Cloud", "Cloud cloud cloud.", days_ago=40)
@@ -478,8 +478,8 @@ def test_broad_queries_rank_a_recent_window_and_still_reach_every_match(monkeypa
 def test_ordered_pages_of_a_large_set_read_windows_and_keep_the_order(monkeypatch, sort):
     """Newest and best paid first when counting is capped: each page comes from a window of
     the order, widened when it holds too few; every match appears once, in order."""
-    monkeypatch.setattr(search, "COUNT_CAP", 3)
-    monkeypatch.setattr(search, "ESTIMATE_SAMPLE", 2)
+    monkeypatch.setattr(tuning, "COUNT_CAP", 3)
+    monkeypatch.setattr(tuning, "ESTIMATE_SAMPLE", 2)
     jobs = [
         make_job(f"Data Engineer {n}", days_ago=n + 0.5, salary_min=40_000 + 1_000 * (n % 7),
                  salary_max=50_000 + 1_000 * (n % 7))
@@ -551,7 +551,7 @@ def test_hybrid_is_the_default_when_embeddings_exist_and_fuses_both_rankings(emb
 
 @pytest.mark.parametrize("exact_limit", [0, 2_000], ids=["hnsw", "exact"])
 def test_semantic_results_respect_the_filters(embedded_jobs, monkeypatch, exact_limit):
-    monkeypatch.setattr(search, "SEMANTIC_EXACT_LIMIT", exact_limit)
+    monkeypatch.setattr(tuning, "SEMANTIC_EXACT_LIMIT", exact_limit)
     ml, _, _ = embedded_jobs
     Job.objects.filter(pk=ml.pk).update(remote="remote", city="Paris", country="FR")
 
