@@ -82,7 +82,7 @@ bench: install
 	@trap '$(DB_STOP)' EXIT; \
 	set -e; \
 	$(DB_START); \
-	for script in benchmarks/*.py; do \
+	for script in benchmarks/[!_]*.py; do \
 		echo "== $$script"; \
 		$(PY) $$script; \
 	done

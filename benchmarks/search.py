@@ -41,52 +41,15 @@ import django  # noqa: E402
 django.setup()
 
 import numpy as np  # noqa: E402
-import psycopg  # noqa: E402
-from django.conf import settings  # noqa: E402
 from django.contrib.postgres.search import SearchQuery  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, connections  # noqa: E402
-from psycopg import sql  # noqa: E402
+from django.db import connection  # noqa: E402
 
+from benchmarks._scratch import scratch_database  # noqa: E402
 from pipeline import demo  # noqa: E402
 
 SCRATCH_DATABASE = "recruitment_bench_search"
-# Keys of Django's OPTIONS that are not libpq connection parameters.
-DJANGO_ONLY_OPTIONS = {"isolation_level", "assume_role", "server_side_binding", "pool"}
 NOISE = 0.12  # length of the per-job noise vector before normalising
-
-
-def _maintenance_connection() -> psycopg.Connection:
-    db = settings.DATABASES["default"]
-    params = {
-        "dbname": "postgres",
-        "user": db.get("USER") or None,
-        "password": db.get("PASSWORD") or None,
-        "host": db.get("HOST") or None,
-        "port": db.get("PORT") or None,
-    }
-    options = {k: v for k, v in db.get("OPTIONS", {}).items() if k not in DJANGO_ONLY_OPTIONS}
-    params.update(options)
-    return psycopg.connect(
-        autocommit=True, **{k: v for k, v in params.items() if v not in (None, "")}
-    )
-
-
-def _drop_scratch(conn: psycopg.Connection) -> None:
-    conn.execute(
-        sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(SCRATCH_DATABASE))
-    )
-
-
-def _use_scratch() -> None:
-    connections.close_all()
-    settings.DATABASES["default"]["NAME"] = SCRATCH_DATABASE
-    connection.settings_dict["NAME"] = SCRATCH_DATABASE
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT current_database()")
-        (name,) = cursor.fetchone()
-    if name != SCRATCH_DATABASE:  # never seed the developer's database by mistake
-        raise SystemExit(f"connected to {name!r}, expected {SCRATCH_DATABASE!r}")
 
 
 def _seed(jobs: int, candidates: int) -> None:
@@ -380,28 +343,14 @@ def main() -> None:
     global SLOWEST
     SLOWEST = args.slowest
 
-    maintenance = _maintenance_connection()
-    original = settings.DATABASES["default"]["NAME"]
-    try:
-        if not args.reuse:
-            _drop_scratch(maintenance)
-            maintenance.execute(
-                sql.SQL("CREATE DATABASE {}").format(sql.Identifier(SCRATCH_DATABASE))
-            )
-        _use_scratch()
+    keep = args.keep or args.reuse
+    with scratch_database(SCRATCH_DATABASE, create=not args.reuse, keep=keep):
         if not args.reuse:
             _seed(args.jobs, args.candidates)
             _embed_jobs()
             _prepare(compact=args.compact)
         if not args.seed_only:
             run(args.queries)
-    finally:
-        connections.close_all()
-        settings.DATABASES["default"]["NAME"] = original
-        connection.settings_dict["NAME"] = original
-        if not (args.keep or args.reuse):
-            _drop_scratch(maintenance)
-        maintenance.close()
 
 
 if __name__ == "__main__":

@@ -24,50 +24,12 @@ import django  # noqa: E402
 
 django.setup()
 
-import psycopg  # noqa: E402
-from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, connections  # noqa: E402
-from psycopg import sql  # noqa: E402
 
+from benchmarks._scratch import scratch_database  # noqa: E402
 from pipeline import demo  # noqa: E402
 
 SCRATCH_DATABASE = "recruitment_bench_seed"
-# Keys of Django's OPTIONS that are not libpq connection parameters.
-DJANGO_ONLY_OPTIONS = {"isolation_level", "assume_role", "server_side_binding", "pool"}
-
-
-def _maintenance_connection() -> psycopg.Connection:
-    db = settings.DATABASES["default"]
-    params = {
-        "dbname": "postgres",
-        "user": db.get("USER") or None,
-        "password": db.get("PASSWORD") or None,
-        "host": db.get("HOST") or None,
-        "port": db.get("PORT") or None,
-    }
-    options = {k: v for k, v in db.get("OPTIONS", {}).items() if k not in DJANGO_ONLY_OPTIONS}
-    params.update(options)
-    return psycopg.connect(
-        autocommit=True, **{k: v for k, v in params.items() if v not in (None, "")}
-    )
-
-
-def _drop_scratch(conn: psycopg.Connection) -> None:
-    conn.execute(
-        sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(SCRATCH_DATABASE))
-    )
-
-
-def _use_scratch() -> None:
-    connections.close_all()
-    settings.DATABASES["default"]["NAME"] = SCRATCH_DATABASE
-    connection.settings_dict["NAME"] = SCRATCH_DATABASE
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT current_database()")
-        (name,) = cursor.fetchone()
-    if name != SCRATCH_DATABASE:  # never seed the developer's database by mistake
-        raise SystemExit(f"connected to {name!r}, expected {SCRATCH_DATABASE!r}")
 
 
 def main() -> None:
@@ -76,13 +38,7 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=10_000)
     args = parser.parse_args()
 
-    maintenance = _maintenance_connection()
-    original = settings.DATABASES["default"]["NAME"]
-    try:
-        _drop_scratch(maintenance)
-        maintenance.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(SCRATCH_DATABASE)))
-        _use_scratch()
-
+    with scratch_database(SCRATCH_DATABASE):
         started = time.monotonic()
         call_command("migrate", verbosity=0, interactive=False)
         migrate_seconds = time.monotonic() - started
@@ -96,12 +52,6 @@ def main() -> None:
         )
         seconds = time.monotonic() - started
         counts = demo.row_counts()
-    finally:
-        connections.close_all()
-        settings.DATABASES["default"]["NAME"] = original
-        connection.settings_dict["NAME"] = original
-        _drop_scratch(maintenance)
-        maintenance.close()
 
     total = sum(counts.values())
     width = max(len(label) for label in counts)
