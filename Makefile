@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
-REQUIREMENTS_HASH := $(shell cat requirements.txt | sha256sum | cut -c1-16)
+REQUIREMENTS_HASH := $(shell cat requirements.txt requirements-data.txt | sha256sum | cut -c1-16)
 INSTALLED := $(VENV)/.installed-$(REQUIREMENTS_HASH)
 
 # Development defaults; real deployments set their own environment (see .env.example).
@@ -22,10 +22,11 @@ DB_STOP = if [ -z "$$DATABASE_URL" ]; then $(PY) -m recruitment.embedded_db stop
 install: $(INSTALLED)
 
 # Reinstall only when requirements.txt changed (the stamp file carries its hash).
-$(INSTALLED): requirements.txt
+$(INSTALLED): requirements.txt requirements-data.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@echo "Installing requirements into $(VENV) ..."
 	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements-data.txt
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
