@@ -315,3 +315,7 @@ LOGGING = {
 # --- Pipeline: digests and email delivery -----------------------------------------------------
 
 # --- Pipeline: orchestration ------------------------------------------------------------------
+# A stage (one crawl of all due sources, or enriching a night's changes) may take longer than
+# the global task limit; a run still 'running' after PIPELINE_STALE_RUN_SECONDS was lost.
+PIPELINE_STAGE_TIME_LIMIT = env.int("PIPELINE_STAGE_TIME_LIMIT", default=2 * 3600)
+PIPELINE_STALE_RUN_SECONDS = env.int("PIPELINE_STALE_RUN_SECONDS", default=3 * 3600)

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from pipeline.models import PipelineRun, Source
+
+# How old a source's last crawl may be before its schedule makes it due. Slightly under the
+# period, so a nightly run that starts a few minutes early still finds yesterday's sources due.
+SCHEDULE_PERIODS = {
+    Source.Schedule.HOURLY: timedelta(minutes=50),
+    Source.Schedule.DAILY: timedelta(hours=20),
+    Source.Schedule.WEEKLY: timedelta(days=6, hours=20),
+}
+
+
+def sources_due(*, now: datetime | None = None) -> QuerySet[Source]:
+    """Active sources whose schedule says they should be crawled now and that no crawl is
+    working on, oldest crawl first."""
+    now = now or timezone.now()
+    due = Q()
+    for schedule, period in SCHEDULE_PERIODS.items():
+        due |= Q(schedule=schedule) & (
+            Q(last_crawled_at__isnull=True) | Q(last_crawled_at__lte=now - period)
+        )
+    crawling = PipelineRun.objects.filter(
+        kind=PipelineRun.Kind.SCRAPE, status=PipelineRun.Status.RUNNING, source__isnull=False
+    ).values("source_id")
+    return (
+        Source.objects.filter(is_active=True)
+        .filter(due)
+        .exclude(pk__in=crawling)
+        .select_related("company")
+        .order_by("last_crawled_at", "pk")
+    )
+
+
+def run_children(*, run: PipelineRun) -> QuerySet[PipelineRun]:
+    return run.children.select_related("source").order_by("created_at", "pk")
+
+
+def run_last_succeeded(*, kind: str) -> PipelineRun | None:
+    return (
+        PipelineRun.objects.filter(kind=kind, status=PipelineRun.Status.SUCCEEDED)
+        .order_by("-started_at")
+        .first()
+    )
