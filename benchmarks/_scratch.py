@@ -5,6 +5,7 @@ Imported by the benchmark scripts (the leading underscore keeps `make bench` fro
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -12,6 +13,8 @@ import psycopg
 from django.conf import settings
 from django.db import connection, connections
 from psycopg import sql
+
+from recruitment.database import database_url
 
 # Keys of Django's OPTIONS that are not libpq connection parameters.
 DJANGO_ONLY_OPTIONS = {"isolation_level", "assume_role", "server_side_binding", "pool"}
@@ -45,12 +48,14 @@ def _switch_to(name: str) -> None:
 
 @contextmanager
 def scratch_database(name: str, *, create: bool = True, keep: bool = False) -> Iterator[None]:
-    """Point Django at database `name` (made afresh unless `create` is False), then restore.
+    """Point Django, and the child processes it starts, at database `name` (made afresh
+    unless `create` is False), then restore.
 
     The database is dropped at the end unless `keep`.
     """
     maintenance = _maintenance_connection()
     original = settings.DATABASES["default"]["NAME"]
+    original_url = os.environ.get("DATABASE_URL")
     try:
         if create:
             _drop(maintenance, name)
@@ -61,8 +66,14 @@ def scratch_database(name: str, *, create: bool = True, keep: bool = False) -> I
             (current,) = cursor.fetchone()
         if current != name:  # never seed the developer's database by mistake
             raise SystemExit(f"connected to {current!r}, expected {name!r}")
+        # Child processes (a crawl, a worker) inherit the scratch database too.
+        os.environ["DATABASE_URL"] = database_url(name)
         yield
     finally:
+        if original_url is None:
+            os.environ.pop("DATABASE_URL", None)
+        else:
+            os.environ["DATABASE_URL"] = original_url
         _switch_to(original)
         if not keep:
             _drop(maintenance, name)
