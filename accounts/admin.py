@@ -20,11 +20,13 @@ from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.db.models.functions import Lower
 from django.http import HttpResponseRedirect
 
+from accounts.mail import email_suppression_add
 from accounts.models import (
     ApiKey,
     AuditEvent,
     CandidateProfile,
     Company,
+    EmailSuppression,
     Membership,
     NotificationPreference,
     OutboundEmail,
@@ -552,3 +554,41 @@ class AuditEventAdmin(ReadOnlyModelAdmin):
     list_select_related = ("company",)
     date_hierarchy = "created_at"
     show_full_result_count = False
+
+
+# --- Email suppression ------------------------------------------------------------------------
+
+
+class EmailSuppressionForm(forms.ModelForm):
+    class Meta:
+        model = EmailSuppression
+        fields = ("email", "reason", "detail", "esp_name")
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+
+@admin.register(EmailSuppression)
+class EmailSuppressionAdmin(ServiceModelAdmin):
+    """Addresses never mailed again. Staff may add one by hand, or delete one to lift it."""
+
+    form = EmailSuppressionForm
+    list_display = ("email", "reason", "esp_name", "created_at")
+    list_filter = ("reason", "esp_name")
+    search_fields = ("email",)
+    readonly_fields = ("created_at",)
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_changeform_initial_data(self, request):
+        return {"reason": EmailSuppression.Reason.MANUAL}
+
+    def save_model(self, request, obj, form, change):
+        with self.calling_service():
+            suppression = email_suppression_add(
+                email=obj.email, reason=obj.reason, detail=obj.detail, esp_name=obj.esp_name
+            )
+        adopt(obj, suppression)

@@ -298,6 +298,20 @@ class OutboundEmail(models.Model):
     dedupe_key = models.CharField(max_length=255, unique=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
+    headers = models.JSONField(
+        default=dict, blank=True, help_text="Extra headers, e.g. List-Unsubscribe."
+    )
+    # accounts sits below the apps whose rows an email reports on, so it keeps bare ids.
+    refs = ArrayField(
+        models.BigIntegerField(),
+        default=list,
+        blank=True,
+        help_text="Ids of the rows this email reports on (the matches of a digest).",
+    )
+    delivery_status = models.CharField(
+        max_length=20, blank=True, help_text="The provider's latest word: delivered, bounced, …"
+    )
+    delivery_updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -307,6 +321,16 @@ class OutboundEmail(models.Model):
                 name="accounts_outbox_due",
             ),
             models.Index(fields=["kind", "created_at"], name="accounts_outbox_kind"),
+            models.Index(
+                fields=["user", "kind", "-created_at"],
+                condition=Q(user__isnull=False),
+                name="accounts_outbox_user_kind",
+            ),
+            models.Index(
+                fields=["provider_message_id"],
+                condition=~Q(provider_message_id=""),
+                name="accounts_outbox_provider_id",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -317,6 +341,39 @@ class OutboundEmail(models.Model):
 
     def __str__(self):
         return f"{self.kind} to {self.to} ({self.status})"
+
+
+class EmailSuppression(models.Model):
+    """An address never to send to again: it bounced, complained, or unsubscribed at the provider."""
+
+    class Reason(models.TextChoices):
+        BOUNCED = "bounced", "Bounced"
+        COMPLAINED = "complained", "Marked as spam"
+        UNSUBSCRIBED = "unsubscribed", "Unsubscribed at the provider"
+        REJECTED = "rejected", "Rejected by the provider"
+        MANUAL = "manual", "Added by staff"
+
+    email = models.EmailField(unique=True, help_text="Lower-cased.")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    detail = models.TextField(blank=True, help_text="What the provider said.")
+    esp_name = models.CharField(max_length=50, blank=True, help_text="Who reported it.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(email=Lower("email")), name="accounts_suppression_email_lower"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    reason__in=["bounced", "complained", "unsubscribed", "rejected", "manual"]
+                ),
+                name="accounts_suppression_reason_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email} ({self.get_reason_display()})"
 
 
 class AuditEvent(models.Model):

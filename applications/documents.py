@@ -21,6 +21,7 @@ from applications.extraction import MAX_INPUT_BYTES, ExtractionError, extract_te
 from applications.models import Document
 from applications.resumes import SkillTerm, parse_resume
 from jobs.selectors import skill_taxonomy as skills_all
+from jobs.skills import skill_matcher
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ def document_extract(*, document: Document) -> Document:
 
     parsed: dict = {}
     if result.has_text_layer and document.kind == Document.Kind.RESUME:
-        parsed = parse_resume(result.text, skills=skill_taxonomy())
+        parsed = parse_resume(result.text, skills=skill_matcher())
     with transaction.atomic():
         document.extracted_text = result.text
         document.status = (

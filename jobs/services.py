@@ -49,6 +49,7 @@ JOB_FIELDS = (
     "closes_at",
     "external_url",
     "external_id",
+    "fingerprint",
 )
 
 
@@ -205,7 +206,7 @@ def jobs_embed(*, jobs: Iterable[Job] | QuerySet[Job], batch_size: int | None = 
 
     The model loads on first use, in the process that calls this (a worker).
     """
-    batch_size = batch_size or settings.EMBEDDING_BATCH_SIZE
+    batch_size = batch_size or settings.EMBEDDING_CHUNK_SIZE
     ids = (
         list(jobs.values_list("pk", flat=True))
         if isinstance(jobs, QuerySet)

@@ -14,7 +14,15 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from accounts.admin import ReadOnlyModelAdmin
-from pipeline.models import Match, PipelineRun, ScrapedPosting, Source
+from pipeline.matching import match_label
+from pipeline.models import (
+    JobEnrichment,
+    Match,
+    PipelineRun,
+    ProfileEnrichment,
+    ScrapedPosting,
+    Source,
+)
 from pipeline.orchestration import StageFailed, pipeline_queue
 
 # Stages offered by the "run now" buttons above the list of runs, in pipeline order.
@@ -143,9 +151,61 @@ class PipelineRunAdmin(ReadOnlyModelAdmin):
 @admin.register(Match)
 class MatchAdmin(ReadOnlyModelAdmin):
     deletable = True
-    list_display = ("candidate", "job", "score", "status", "notified_at", "created_at")
-    list_filter = ("status", ("created_at", admin.DateFieldListFilter))
+    list_display = ("candidate", "job", "score", "status", "label", "notified_at", "created_at")
+    list_filter = ("status", "label", ("created_at", admin.DateFieldListFilter))
+    actions = ("label_good", "label_bad", "label_clear")
     search_fields = ("candidate__user__email", "candidate__user__full_name", "job__title")
     list_select_related = ("candidate__user", "job__company")
     date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    @admin.action(description="Label the selected matches as good")
+    def label_good(self, request, queryset):
+        self._label(request, queryset, Match.Label.GOOD)
+
+    @admin.action(description="Label the selected matches as bad")
+    def label_bad(self, request, queryset):
+        self._label(request, queryset, Match.Label.BAD)
+
+    @admin.action(description="Clear the label of the selected matches")
+    def label_clear(self, request, queryset):
+        self._label(request, queryset, "")
+
+    def _label(self, request, queryset, label: str) -> None:
+        done = refused = 0
+        for match in queryset.select_related("job"):
+            try:
+                match_label(match=match, label=label, actor=request.user)
+                done += 1
+            except PermissionDenied:
+                refused += 1
+        self.message_user(request, f"{done} match(es) labelled.")
+        if refused:
+            self.message_user(
+                request, f"{refused} match(es) of other companies left as they were.",
+                level=messages.WARNING,
+            )  # fmt: skip
+
+
+@admin.register(JobEnrichment)
+class JobEnrichmentAdmin(ReadOnlyModelAdmin):
+    """What the enrich stage read from each job (the features matching uses)."""
+
+    deletable = True
+    list_display = ("job", "enriched_at", "filled")
+    search_fields = ("job__title",)
+    list_select_related = ("job__company",)
+    date_hierarchy = "enriched_at"
+    show_full_result_count = False
+
+
+@admin.register(ProfileEnrichment)
+class ProfileEnrichmentAdmin(ReadOnlyModelAdmin):
+    """What the enrich stage read from each candidate's profile and resume."""
+
+    deletable = True
+    list_display = ("profile", "enriched_at", "filled")
+    search_fields = ("profile__user__email", "profile__headline")
+    list_select_related = ("profile__user",)
+    date_hierarchy = "enriched_at"
     show_full_result_count = False

@@ -794,6 +794,7 @@ def _seed_world(*, now: datetime) -> _World:
             )
 
     world.sources = _seed_sources(employers, now=now)
+    _seed_demo_boards()
     return world
 
 
@@ -833,6 +834,72 @@ def _seed_sources(employers: list[Company], *, now: datetime) -> dict[int | None
     )
     # Each board's employer is crawled from its board; every other employer by JSON-LD.
     return {source.company_id: by_name[source.name] for source in sources}
+
+
+# Sources that really crawl: the DEBUG-only /demo-boards/ views serve these bundled boards
+# (pipeline/demo_boards/). (name, kind, employer or None, config without base_url, path)
+DEMO_BOARDS = (
+    (
+        "Harbourlight Energy (demo Greenhouse board)",
+        Source.Kind.GREENHOUSE,
+        "Harbourlight Energy",
+        {"board": "harbourlight"},
+        "greenhouse",
+    ),
+    (
+        "Quillstone Books (demo Lever board)",
+        Source.Kind.LEVER,
+        "Quillstone Books",
+        {"site": "quillstone"},
+        "lever",
+    ),
+    (
+        "Orbitvale Space (demo Ashby board)",
+        Source.Kind.ASHBY,
+        "Orbitvale Space",
+        {"board": "orbitvale"},
+        "ashby",
+    ),
+    ("Fernhollow Health careers (demo JSON-LD pages)", Source.Kind.JSONLD, None, {}, "careers"),
+)
+
+
+def demo_board_config(kind: str, config: dict, path: str) -> dict:
+    base = f"{settings.DEMO_BOARDS_BASE_URL}/demo-boards/{path}"
+    if kind == Source.Kind.JSONLD:
+        return {"sitemap_urls": [f"{base}/fernhollow/sitemap.xml"], "allow": ["/jobs/"]}
+    return {**config, "base_url": base}
+
+
+def _seed_demo_boards() -> None:
+    """One source of each kind, crawlable from the local demo boards (Crawl now in the admin,
+    or `manage.py crawl NAME` while the dev server runs). Their schedule is manual, so the
+    nightly run does not depend on the dev server being up."""
+    for name, kind, employer, config, path in DEMO_BOARDS:
+        company = None
+        if employer:
+            slug = slugify(employer)
+            company = Company.objects.filter(slug=slug).first() or company_create(
+                name=employer,
+                slug=slug,
+                website=f"https://{slug}.{DEMO_DOMAIN}",
+                description=f"{employer}: a demo employer with its own job board.",
+                is_tenant=False,
+            )
+        wanted = demo_board_config(kind, config, path)
+        source = Source.objects.filter(name=name).first()
+        if source is None:
+            source = Source(
+                name=name,
+                kind=kind,
+                company=company,
+                config=wanted,
+                schedule=Source.Schedule.MANUAL,
+            )
+            source.full_clean()
+            source.save()
+        elif source.config != wanted:  # DEMO_BOARDS_BASE_URL changed
+            Source.objects.filter(pk=source.pk).update(config=wanted)
 
 
 # --- Jobs ------------------------------------------------------------------------------------

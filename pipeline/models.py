@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from accounts.models import CandidateProfile, Company
 from jobs.models import Job
+from pipeline.scraping.config import source_config_validate
 
 
 class Source(models.Model):
@@ -44,6 +45,11 @@ class Source(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.get_kind_display()})"
+
+    def clean(self):
+        # A readable message per problem of the kind's config (admin shows them on the field).
+        if self.kind in self.Kind.values:
+            source_config_validate(kind=self.kind, config=self.config)
 
 
 class ScrapedPosting(models.Model):
@@ -148,6 +154,10 @@ class Match(models.Model):
         DISMISSED = "dismissed", "Dismissed"
         APPLIED = "applied", "Applied"
 
+    class Label(models.TextChoices):
+        GOOD = "good", "Good match"
+        BAD = "bad", "Bad match"
+
     candidate = models.ForeignKey(
         CandidateProfile, on_delete=models.CASCADE, related_name="matches"
     )
@@ -161,6 +171,22 @@ class Match(models.Model):
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
     notified_at = models.DateTimeField(null=True, blank=True)
+    # A recruiter's judgement of the match, kept for offline evaluation of the matcher.
+    label = models.CharField(max_length=4, choices=Label.choices, blank=True)
+    labeled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    labeled_at = models.DateTimeField(null=True, blank=True)
+    stale_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="No longer a match (below the threshold or ruled out); kept because it was "
+        "notified, acted on or labelled.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -183,3 +209,38 @@ class Match(models.Model):
     @property
     def company_id(self):
         return self.job.company_id
+
+
+class JobEnrichment(models.Model):
+    """What the enrich stage read from a job, and a hash of what it was read from: the job is
+    read again only when that changes. Matching reads `features`."""
+
+    job = models.OneToOneField(
+        Job, on_delete=models.CASCADE, primary_key=True, related_name="enrichment"
+    )
+    text_hash = models.CharField(max_length=64, help_text="sha256 of the inputs that were read")
+    features = models.JSONField(default=dict, blank=True)
+    filled = models.JSONField(
+        default=list, blank=True, help_text="Job fields the text filled (and may refresh)."
+    )
+    enriched_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"Enrichment of job {self.job_id}"
+
+
+class ProfileEnrichment(models.Model):
+    """What the enrich stage read from a candidate's profile and resume (see JobEnrichment)."""
+
+    profile = models.OneToOneField(
+        CandidateProfile, on_delete=models.CASCADE, primary_key=True, related_name="enrichment"
+    )
+    text_hash = models.CharField(max_length=64, help_text="sha256 of the inputs that were read")
+    features = models.JSONField(default=dict, blank=True)
+    filled = models.JSONField(
+        default=list, blank=True, help_text="Profile fields the text filled (and may refresh)."
+    )
+    enriched_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"Enrichment of profile {self.profile_id}"

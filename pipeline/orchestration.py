@@ -14,7 +14,11 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.mail import outbox_send_due
 from accounts.models import User
+from pipeline.digests import digests_send
+from pipeline.enrich import jobs_enrich, profiles_enrich
+from pipeline.matching import match_run
 from pipeline.models import PipelineRun, Source
 from pipeline.runs import (
     Listener,
@@ -24,6 +28,7 @@ from pipeline.runs import (
     run_finish,
     run_tracked,
 )
+from pipeline.scraping.process import crawl_in_subprocess
 from pipeline.selectors import run_last_succeeded, sources_due
 
 logger = logging.getLogger(__name__)
@@ -112,8 +117,6 @@ def stage_execute(*, run: PipelineRun, listeners: list[Listener] | None = None) 
 def _scrape_one(run: PipelineRun) -> None:
     """The crawl runs in its own process (Twisted's reactor cannot restart in a worker); the
     child process reports into `run` itself."""
-    from pipeline.scraping.process import crawl_in_subprocess  # TEMP until the stage lands
-
     code = crawl_in_subprocess(source=run.source, run=run)
     run.refresh_from_db()
     if code != 0 or run.status != Status.SUCCEEDED:
@@ -121,8 +124,6 @@ def _scrape_one(run: PipelineRun) -> None:
 
 
 def _scrape_due(progress: RunProgress) -> None:
-    from pipeline.scraping.process import crawl_in_subprocess  # TEMP until the stage lands
-
     sources = list(sources_due())
     progress.set_total(len(sources))
     for source in sources:
@@ -138,23 +139,16 @@ def _scrape_due(progress: RunProgress) -> None:
 
 
 def _enrich(progress: RunProgress) -> None:
-    from pipeline.enrich import jobs_enrich, profiles_enrich  # TEMP until the stage lands
-
     jobs_enrich(progress=progress)
     profiles_enrich(progress=progress)
 
 
 def _match(progress: RunProgress) -> None:
-    from pipeline.matching import match_run  # TEMP until the stage lands
-
     last = run_last_succeeded(kind=Kind.MATCH)
     match_run(since=last.started_at if last else None, progress=progress)
 
 
 def _send(progress: RunProgress) -> None:
-    from accounts.mail import outbox_send_due  # TEMP until the stage lands
-    from pipeline.digests import digests_send  # TEMP until the stage lands
-
     digests_send(progress=progress)
     outbox_send_due(progress=progress)
 

@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.urls import email_urlpatterns
 from recruitment import health
 
 admin.site.site_header = "Recruitment back office"
@@ -19,8 +20,10 @@ urlpatterns = [
     path("health/ready", health.ready, name="health-ready"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("", include(email_urlpatterns)),
     path("", include("applications.urls")),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("demo-boards/", include("pipeline.urls")),  # DEBUG only: 404 otherwise
 ]

@@ -7,6 +7,7 @@ from accounts.models import (
     AuditEvent,
     CandidateProfile,
     Company,
+    EmailSuppression,
     Membership,
     NotificationPreference,
     OutboundEmail,
@@ -85,5 +86,8 @@ ADMIN_ROWS = {
     ),
     AuditEvent: lambda: audit_record(
         action="test.happened", actor=UserFactory(), target=CompanyFactory()
+    ),
+    EmailSuppression: lambda: EmailSuppression.objects.create(
+        email=f"bounced-{uuid.uuid4().hex[:8]}@example.com", reason="bounced"
     ),
 }

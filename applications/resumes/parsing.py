@@ -29,7 +29,7 @@ from applications.resumes.history import (
     title_score,
 )
 from applications.resumes.sections import EMAIL, URL, Line, segments, split_sections
-from applications.resumes.skills import SkillLike, SkillMatcher, SkillTerm
+from applications.resumes.skills import SkillLike, SkillMatcher, SkillTerm, skills_find
 
 FIELDS = (
     "name",
@@ -45,8 +45,16 @@ FIELDS = (
 )
 
 
-def parse_resume(text: str, *, skills: Iterable[SkillLike] = (), today: date | None = None) -> dict:
-    """Suggest profile fields from a resume's text: {field: {"value": ..., "confidence": ...}}."""
+def parse_resume(
+    text: str,
+    *,
+    skills: SkillMatcher | Iterable[SkillLike] = (),
+    today: date | None = None,
+) -> dict:
+    """Suggest profile fields from a resume's text: {field: {"value": ..., "confidence": ...}}.
+
+    `skills` is the taxonomy: a built matcher (`jobs.skills.skill_matcher()` for the database's
+    skills), or skills to build one from (cached by their value)."""
     today = today or date.today()
     lines = split_sections(text)
     contact = contact_lines(lines)
@@ -113,8 +121,10 @@ def skill_terms(skills: Iterable[SkillLike]) -> tuple[SkillTerm, ...]:
     return tuple(SkillTerm(skill.slug, skill.name, tuple(skill.aliases or ())) for skill in skills)
 
 
-def _skills(lines: list[Line], skills: Iterable[SkillLike]) -> tuple[list[str], float]:
-    matcher = _matcher(skill_terms(skills))
+def _skills(
+    lines: list[Line], skills: SkillMatcher | Iterable[SkillLike]
+) -> tuple[list[str], float]:
+    matcher = skills if isinstance(skills, SkillMatcher) else _matcher(skill_terms(skills))
     # Match over runs of lines of one section, so a skill a narrow column wrapped ("Deep" /
     # "learning") is still found.
     chunks: list[tuple[str, bool]] = []
@@ -130,7 +140,7 @@ def _skills(lines: list[Line], skills: Iterable[SkillLike]) -> tuple[list[str], 
         else:
             chunks.append((text, line.section == "skills"))
         previous = line.section
-    found = matcher.find(chunks)
+    found = skills_find(matcher, chunks)
     if not found:
         return [], 0.0
     in_section = sum(1 for _, context in found if context)

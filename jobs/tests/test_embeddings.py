@@ -52,3 +52,28 @@ def test_the_project_imports_without_loading_torch():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "False"]
+
+
+def test_text_hash_names_the_model_and_its_token_limit(settings):
+    before = embeddings.text_hash("a")
+
+    settings.EMBEDDING_MAX_TOKENS = 128
+    assert embeddings.text_hash("a") != before
+    assert embeddings.model_signature() == "all-MiniLM-L6-v2@128"
+
+    settings.EMBEDDING_MAX_TOKENS = 256
+    assert embeddings.text_hash("a") == before
+
+
+def test_embed_texts_reads_at_most_the_configured_tokens(settings):
+    start = "Senior data engineer building batch pipelines with Spark and Airflow"
+    texts = [f"{start}. Also a keen baker.", f"{start}. Remote from Lisbon, Portugal."]
+
+    settings.EMBEDDING_MAX_TOKENS = 8
+    short = np.array(embeddings.embed_texts(texts))
+    assert embeddings.get_model().max_seq_length == 8
+    assert short[0] @ short[1] > 0.9999  # the first 8 tokens (with [CLS] and [SEP]) only
+
+    settings.EMBEDDING_MAX_TOKENS = 256
+    full = np.array(embeddings.embed_texts(texts))
+    assert full[0] @ full[1] < 0.98

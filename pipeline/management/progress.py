@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import TextIO
 
+from django.core.management.base import OutputWrapper
+
 from pipeline.models import PipelineRun
 from pipeline.runs import RunProgress
 
@@ -15,9 +17,10 @@ REDRAW_INTERVAL = 0.1
 class ProgressBar:
     """A RunProgress listener that redraws one line (only on a terminal)."""
 
-    def __init__(self, stream: TextIO, *, enabled: bool | None = None):
-        self.stream = stream
-        isatty = getattr(stream, "isatty", None)
+    def __init__(self, stream: TextIO | OutputWrapper, *, enabled: bool | None = None):
+        # A command's self.stdout ends every write with a newline; the bar redraws one line.
+        self.stream = stream._out if isinstance(stream, OutputWrapper) else stream
+        isatty = getattr(self.stream, "isatty", None)
         self.enabled = enabled if enabled is not None else bool(isatty and isatty())
         self._drawn_at = 0.0
         self._drawn = False

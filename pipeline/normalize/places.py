@@ -199,7 +199,7 @@ def location_from_text(text: str) -> tuple[Location | None, bool]:
         country = code
         parts = parts[:-1]
     elif len(parts) == 1 and (_key(last) in _CONTINENTS or state in _STATE_CODES):
-        return Location(region=last, country="US" if state else None), remote
+        return Location(region=last, country="US" if state in _STATE_CODES else None), remote
     if parts:
         city = parts[0]
         region = region or (parts[1] if len(parts) > 1 else None)

@@ -1,4 +1,11 @@
-"""Skills of a posting against a taxonomy (names and aliases) that the caller passes in."""
+"""Skills of a posting against a taxonomy (names and aliases) that the caller passes in.
+
+The matching itself is `jobs.skills.SkillMatcher`, the one the resume parser uses too; this
+module gives it the posting's shape: a `Taxonomy` built from (name, aliases) pairs, and
+`skills_extract`, which reads a posting's declared `skills` as well as its title and text.
+For the taxonomy of the database, wrap the process-wide matcher:
+`Taxonomy(jobs.skills.skill_matcher())`.
+"""
 
 from __future__ import annotations
 
@@ -6,68 +13,55 @@ import html
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
+from jobs.skills import AMBIGUOUS_SKILL_WORDS, SkillMatcher, SkillTerm
 from pipeline.normalize.text import as_list, text_clean
 
-# Skill names that are also everyday words. They count only when written as a name: in
-# capitals, or capitalised inside a sentence ("We use Go", "REST"); never all lower case
-# ("go", "react to") nor merely capitalised at a sentence start ("Go ahead", "Rest assured").
-# Spellings of one or two letters ("ML", "JS") follow the same rule.
-AMBIGUOUS_SKILL_WORDS = frozenset(
-    {"go", "rust", "swift", "spring", "next", "node", "rest", "shell", "express", "dart",
-     "elastic", "ember", "meteor", "chef", "puppet", "salt", "make", "jest", "mocha", "flask",
-     "spark", "hive", "pig", "play", "unity", "react", "angular", "security", "r", "c", "d"}
-)  # fmt: skip
+__all__ = ["AMBIGUOUS_SKILL_WORDS", "Taxonomy", "skills_extract", "taxonomy_build"]
 
 
 @dataclass(frozen=True)
 class Taxonomy:
-    """Skills by every spelling, and one regex that finds them in text."""
+    """Skills by every spelling; skills come out as their lower-case names."""
 
-    names: Mapping[str, str]  # spelling key → canonical lower-case name
-    compact: Mapping[str, str]  # the key without spaces, dots and dashes ("nodejs")
-    case_sensitive: frozenset[str]
-    pattern: re.Pattern[str] | None
+    matcher: SkillMatcher
 
+    @cached_property
+    def canonical(self) -> list[str]:
+        return [skill.name.lower() for skill in self.matcher.skills]
 
-def _skill_key(text: str) -> str:
-    return " ".join(re.split(r"[\s_-]+", text.strip().lower())).strip()
+    @cached_property
+    def names(self) -> Mapping[str, str]:
+        """Spelling key → canonical lower-case name."""
+        return {key: self.canonical[index] for key, index in self.matcher.terms.items()}
 
+    @cached_property
+    def compact(self) -> Mapping[str, str]:
+        """The key without spaces, dots and dashes ("nodejs") → canonical name."""
+        return {key: self.canonical[index] for key, index in self.matcher.compact.items()}
 
-def _compact_key(text: str) -> str:
-    return re.sub(r"[\s_.\-]+", "", text.lower())
-
-
-def _term_pattern(term: str) -> str:
-    return r"[\s-]+".join(re.escape(token) for token in re.split(r"[\s-]+", term.strip()) if token)
+    @property
+    def pattern(self) -> SkillMatcher | None:
+        """What text is searched with; None when the taxonomy has nothing to find."""
+        return self.matcher if self.matcher.terms else None
 
 
 def taxonomy_build(entries: Iterable[tuple[str, Iterable[str]]]) -> Taxonomy:
     """Build a Taxonomy from (name, aliases) pairs, e.g. `Skill.objects.values_list("name",
     "aliases")`. A name wins over another skill's alias of the same spelling."""
-    entries = [(name, list(aliases or ())) for name, aliases in entries if name and name.strip()]
-    names: dict[str, str] = {}
-    for name, _ in entries:
-        names.setdefault(_skill_key(name), name.strip().lower())
-    for name, aliases in entries:
-        for alias in aliases:
-            if alias and alias.strip():
-                names.setdefault(_skill_key(alias), name.strip().lower())
-    compact = {}
-    for key, canonical in names.items():
-        compact.setdefault(_compact_key(key), canonical)
-    case_sensitive = frozenset(
-        key for key in names if key in AMBIGUOUS_SKILL_WORDS or (key.isalpha() and len(key) <= 2)
-    )
-    terms = sorted(names, key=len, reverse=True)  # longest first: "react native" before "react"
-    pattern = None
-    if terms:
-        alternatives = "|".join(_term_pattern(term) for term in terms)
-        pattern = re.compile(
-            rf"(?<![\w+#@&])(?<!\w\.)(?:{alternatives})(?![\w#&@]|\+[+\w]|\.\w)", re.IGNORECASE
+    return Taxonomy(
+        SkillMatcher(
+            SkillTerm(name.strip().lower(), name, tuple(aliases or ()))
+            for name, aliases in entries
+            if name and name.strip()
         )
-    return Taxonomy(names, compact, case_sensitive, pattern)
+    )
+
+
+def _skill_key(text: str) -> str:
+    return " ".join(re.split(r"[\s_-]+", text.strip().lower())).strip()
 
 
 def _declared_skills(value: Any) -> Iterator[str]:
@@ -82,20 +76,6 @@ def _declared_skills(value: Any) -> Iterator[str]:
                     yield text
 
 
-_SENTENCE_START = re.compile(r"(?:^|[.!?:•*]\s+|\n\s*)$")
-
-
-def _written_as_name(text: str, match: re.Match[str], *, prose: bool) -> bool:
-    """Tell "Go"/"REST" the technology from "go"/"Rest" the word: not all lower case and, in
-    prose, not merely capitalised at the start of a sentence."""
-    written = match.group(0)
-    if written == written.lower():
-        return False
-    if not prose or (written.isupper() and len(written) > 1):
-        return True
-    return not _SENTENCE_START.search(text[max(0, match.start() - 3) : match.start()])
-
-
 def skills_extract(
     *, declared: Any, text: str | None, taxonomy: Taxonomy, title: str | None = None
 ) -> list[str]:
@@ -103,21 +83,13 @@ def skills_extract(
     taxonomy's name where a spelling is known, else kept as written) and the taxonomy's
     skills found in the title and text, on word boundaries that keep C++, C#, .NET and
     Node.js whole."""
+    matcher, canonical = taxonomy.matcher, taxonomy.canonical
     found: set[str] = set()
     for spelling in _declared_skills(declared):
-        key = _skill_key(spelling)
-        found.add(taxonomy.names.get(key) or taxonomy.compact.get(_compact_key(key)) or key)
-    found.update(_skills_in(title, taxonomy, prose=False))
-    found.update(_skills_in(text, taxonomy, prose=True))
+        index = matcher.lookup(spelling)
+        found.add(canonical[index] if index is not None else _skill_key(spelling))
+    for match in matcher.find(title, prose=False):
+        found.add(canonical[match.index])
+    for match in matcher.find(text):
+        found.add(canonical[match.index])
     return sorted(found)
-
-
-def _skills_in(text: str | None, taxonomy: Taxonomy, *, prose: bool) -> Iterator[str]:
-    if taxonomy.pattern is None or not text:
-        return
-    for match in taxonomy.pattern.finditer(text):
-        key = _skill_key(match.group(0))
-        if key in taxonomy.case_sensitive and not _written_as_name(text, match, prose=prose):
-            continue
-        if canonical := taxonomy.names.get(key):
-            yield canonical

@@ -50,6 +50,10 @@ class PostingNotFound(PageError):
     """The page holds no schema.org JobPosting."""
 
 
+class PostingUnreadable(PostingNotFound):
+    """The page's JSON-LD is broken beyond repair, so any posting it holds cannot be read."""
+
+
 @dataclass(frozen=True)
 class Page:
     body: bytes
@@ -371,8 +375,12 @@ def posting_find(page: Page, *, max_bytes: int = MAX_PAGE_BYTES) -> FoundPosting
         (posting, "microdata") for posting in _postings_in(_microdata_values(document, page.url))
     ]
     if not candidates:
-        reason = f" ({skipped} unreadable JSON-LD script(s) skipped)" if skipped else ""
-        raise PostingNotFound(f"no schema.org JobPosting found on {where}{reason}")
+        if skipped:
+            raise PostingUnreadable(
+                f"no schema.org JobPosting found on {where} "
+                f"({skipped} unreadable JSON-LD script(s) skipped)"
+            )
+        raise PostingNotFound(f"no schema.org JobPosting found on {where}")
     complete = [index for index, (posting, _) in enumerate(candidates) if _is_complete(posting)]
     index = complete[0] if complete else 0
     posting, syntax = candidates[index]

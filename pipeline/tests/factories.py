@@ -4,7 +4,14 @@ from django.utils import timezone
 
 from accounts.tests.factories import CandidateProfileFactory, CompanyFactory, UserFactory
 from jobs.tests.factories import JobFactory
-from pipeline.models import Match, PipelineRun, ScrapedPosting, Source
+from pipeline.models import (
+    JobEnrichment,
+    Match,
+    PipelineRun,
+    ProfileEnrichment,
+    ScrapedPosting,
+    Source,
+)
 
 
 def _source():
@@ -50,5 +57,14 @@ ADMIN_ROWS = {
     PipelineRun: _run,
     Match: lambda: Match.objects.create(
         candidate=CandidateProfileFactory(), job=JobFactory(), score=0.8
+    ),
+    JobEnrichment: lambda: JobEnrichment.objects.create(
+        job=JobFactory(), text_hash="0" * 64, features={"version": 1}, enriched_at=timezone.now()
+    ),
+    ProfileEnrichment: lambda: ProfileEnrichment.objects.create(
+        profile=CandidateProfileFactory(),
+        text_hash="0" * 64,
+        features={"version": 1},
+        enriched_at=timezone.now(),
     ),
 }

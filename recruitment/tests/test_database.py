@@ -4,17 +4,19 @@ import pytest
 from recruitment.database import database_url
 
 
-def test_database_url_round_trips_a_unix_socket_server(settings):
-    settings.DATABASES = {
-        "default": {
+def test_database_url_round_trips_a_unix_socket_server(monkeypatch, settings):
+    monkeypatch.setitem(
+        settings.DATABASES,
+        "default",
+        {
             "NAME": "test_x",
             "USER": "postgres",
             "PASSWORD": "",
             "HOST": "",
             "PORT": "",
             "OPTIONS": {"host": "/srv/pg sockets"},
-        }
-    }
+        },
+    )
     url = database_url()
     parsed = environ.Env.db_url_config(url)
     assert (parsed["NAME"], parsed["USER"], parsed["OPTIONS"]["host"]) == (
@@ -26,17 +28,19 @@ def test_database_url_round_trips_a_unix_socket_server(settings):
 
 
 @pytest.mark.parametrize("password", ["s3cret", "p@ss:w/rd"])
-def test_database_url_round_trips_a_tcp_server_with_a_password(settings, password):
-    settings.DATABASES = {
-        "default": {
+def test_database_url_round_trips_a_tcp_server_with_a_password(monkeypatch, settings, password):
+    monkeypatch.setitem(
+        settings.DATABASES,
+        "default",
+        {
             "NAME": "recruitment",
             "USER": "app",
             "PASSWORD": password,
             "HOST": "db.internal",
             "PORT": 5433,
             "OPTIONS": {},
-        }
-    }
+        },
+    )
     parsed = environ.Env.db_url_config(database_url())
     assert (parsed["USER"], parsed["PASSWORD"], parsed["HOST"], parsed["PORT"]) == (
         "app",

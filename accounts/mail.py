@@ -1,0 +1,518 @@
+"""The email outbox: queue an email once, send due emails, follow delivery, never mail the
+suppressed.
+
+Every email is first an `OutboundEmail` row, written in the business transaction and keyed by a
+deterministic `dedupe_key`, so queuing the same email twice (a re-run, a redelivered task) adds
+nothing. `outbox_send_due` then claims rows one at a time with a conditional UPDATE and sends
+them through Django's email backend (an anymail backend in production).
+
+Delivery is at least once, not exactly once, at one edge: if a worker dies after the provider
+accepted a message but before the row is marked sent, the row stays "sending" until
+EMAIL_OUTBOX_SENDING_TIMEOUT passes and is then sent again. Nothing short of a provider-side
+idempotency key closes that gap; the window is the length of one provider call.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import smtplib
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+from typing import Any, Protocol
+from urllib.parse import quote
+
+from anymail.exceptions import AnymailInvalidAddress, AnymailRecipientsRefused
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import (
+    DigestFrequency,
+    EmailSuppression,
+    NotificationPreference,
+    OutboundEmail,
+    User,
+)
+from accounts.services import audit_record
+
+logger = logging.getLogger(__name__)
+
+# The digests a user can switch off from an email: NotificationPreference fields and names.
+DIGESTS: dict[str, str] = {
+    "match_digest": "job match digest",
+    "recruiter_digest": "candidate digest for your open jobs",
+}
+UNSUBSCRIBE_SALT = "accounts.mail.unsubscribe"
+
+# The provider refused the recipient: retrying cannot help, and neither would mailing it again.
+REFUSED_RECIPIENT_ERRORS: tuple[type[Exception], ...] = (
+    AnymailRecipientsRefused,
+    smtplib.SMTPRecipientsRefused,
+)
+# The message can never be sent as it is: retrying cannot help.
+PERMANENT_SEND_ERRORS: tuple[type[Exception], ...] = (
+    *REFUSED_RECIPIENT_ERRORS,
+    AnymailInvalidAddress,
+)
+
+# Provider events (anymail's normalised event types) that stop all further mail to an address.
+SUPPRESSING_EVENTS: dict[str, str] = {
+    "bounced": EmailSuppression.Reason.BOUNCED,
+    "complained": EmailSuppression.Reason.COMPLAINED,
+    "unsubscribed": EmailSuppression.Reason.UNSUBSCRIBED,
+}
+# A "rejected" event suppresses only when the provider says the address is the reason.
+SUPPRESSING_REJECT_REASONS = frozenset({"bounced", "invalid", "spam", "unsubscribed"})
+
+# Later events must not overwrite more telling ones (an "opened" arriving after a "bounced").
+DELIVERY_RANK: dict[str, int] = {
+    "queued": 0,
+    "sent": 1,
+    "deferred": 2,
+    "autoresponded": 3,
+    "delivered": 3,
+    "opened": 4,
+    "clicked": 5,
+    "unsubscribed": 6,
+    "failed": 7,
+    "rejected": 7,
+    "bounced": 7,
+    "complained": 8,
+}
+
+
+# --- Suppression ------------------------------------------------------------------------------
+
+
+def email_is_suppressed(email: str) -> bool:
+    return EmailSuppression.objects.filter(email=email.strip().lower()).exists()
+
+
+def email_suppression_add(
+    *, email: str, reason: str, detail: str = "", esp_name: str = ""
+) -> EmailSuppression:
+    """Never mail `email` again. The first reason recorded for an address is kept."""
+    address = email.strip().lower()
+    existing = EmailSuppression.objects.filter(email=address).first()
+    if existing is not None:
+        return existing
+    suppression = EmailSuppression(
+        email=address, reason=reason, detail=detail[:2000], esp_name=esp_name[:50]
+    )
+    suppression.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            suppression.save(force_insert=True)
+    except IntegrityError:
+        # Another webhook for the same address won the race; theirs is as good as ours.
+        return EmailSuppression.objects.get(email=address)
+    logger.info("email address suppressed", extra={"reason": reason, "esp": esp_name})
+    return suppression
+
+
+def email_suppression_lift(*, email: str, reasons: list[str]) -> int:
+    """Remove the suppression of `email` when it was for one of `reasons`."""
+    deleted, _ = EmailSuppression.objects.filter(
+        email=email.strip().lower(), reason__in=reasons
+    ).delete()
+    return deleted
+
+
+# --- Unsubscribe links ------------------------------------------------------------------------
+
+
+class UnsubscribeLinkInvalid(Exception):
+    """A forged, damaged, expired or orphaned unsubscribe token."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def unsubscribe_token_make(*, user_id: int, digest: str) -> str:
+    if digest not in DIGESTS:
+        raise ValueError(f"unknown digest {digest!r}")
+    return signing.dumps([user_id, digest], salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_token_read(*, token: str) -> tuple[User, str]:
+    """The user and digest a token stands for, or UnsubscribeLinkInvalid."""
+    max_age = settings.EMAIL_UNSUBSCRIBE_MAX_AGE or None
+    try:
+        payload = signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=max_age)
+    except signing.SignatureExpired as exc:
+        raise UnsubscribeLinkInvalid("expired") from exc
+    except signing.BadSignature as exc:
+        raise UnsubscribeLinkInvalid("invalid") from exc
+    if (
+        not isinstance(payload, list)
+        or len(payload) != 2
+        or not isinstance(payload[0], int)
+        or payload[1] not in DIGESTS
+    ):
+        raise UnsubscribeLinkInvalid("invalid")
+    user = User.objects.filter(pk=payload[0]).first()
+    if user is None:
+        raise UnsubscribeLinkInvalid("unknown user")
+    return user, payload[1]
+
+
+def unsubscribe_url(*, token: str) -> str:
+    return settings.SITE_URL + reverse("email-unsubscribe", args=[token])
+
+
+def unsubscribe_headers(*, token: str) -> dict[str, str]:
+    """List-Unsubscribe (RFC 2369) with one-click POST (RFC 8058): a URL and a mailto."""
+    url = unsubscribe_url(token=token)
+    mailto = settings.EMAIL_UNSUBSCRIBE_MAILTO or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    subject = quote(f"unsubscribe {token}")
+    return {
+        "List-Unsubscribe": f"<{url}>, <mailto:{mailto}?subject={subject}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
+def digest_unsubscribe(*, user: User, digest: str) -> NotificationPreference:
+    """Switch one digest off for `user`. Doing it again changes nothing."""
+    if digest not in DIGESTS:
+        raise ValidationError({"digest": f"Unknown digest {digest!r}."})
+    with transaction.atomic():
+        preference, _ = NotificationPreference.objects.select_for_update().get_or_create(user=user)
+        before = getattr(preference, digest)
+        if before == DigestFrequency.NEVER:
+            return preference
+        setattr(preference, digest, DigestFrequency.NEVER)
+        preference.full_clean()
+        preference.save()
+        audit_record(
+            action="notifications.unsubscribed",
+            actor=user,
+            target=preference,
+            changes={digest: [before, DigestFrequency.NEVER]},
+        )
+    return preference
+
+
+def unsubscribe_token_apply(*, token: str) -> tuple[User, str]:
+    """Switch off the digest a token stands for (the one-click POST, or a mailto reply)."""
+    user, digest = unsubscribe_token_read(token=token)
+    digest_unsubscribe(user=user, digest=digest)
+    return user, digest
+
+
+# --- Queueing ---------------------------------------------------------------------------------
+
+
+def email_queue(
+    *,
+    to: str,
+    kind: str,
+    subject: str,
+    body_text: str,
+    dedupe_key: str,
+    body_html: str = "",
+    user: User | None = None,
+    headers: dict[str, str] | None = None,
+    refs: list[int] | None = None,
+    attachments: list[dict] | None = None,
+    now: datetime | None = None,
+) -> tuple[OutboundEmail, bool]:
+    """Add an email to the outbox unless one with `dedupe_key` is already there.
+
+    Returns the row and whether it is new. Call it inside the transaction that makes the
+    email due (and marks what it reports on as notified), so both happen or neither does.
+    """
+    existing = OutboundEmail.objects.filter(dedupe_key=dedupe_key).first()
+    if existing is not None:
+        return existing, False
+    now = now or timezone.now()
+    email = OutboundEmail(
+        user=user,
+        to=to,
+        kind=kind,
+        subject=" ".join(subject.split())[:255],
+        body_text=body_text,
+        body_html=body_html,
+        headers=headers or {},
+        refs=refs or [],
+        attachments=attachments or [],
+        dedupe_key=dedupe_key,
+        created_at=now,
+        next_attempt_at=now,
+    )
+    email.full_clean(validate_unique=False)
+    try:
+        # INSERT ... ON CONFLICT DO NOTHING, in effect: a concurrent writer of the same key waits
+        # for ours to commit, fails here, and takes our row.
+        with transaction.atomic():
+            email.save(force_insert=True)
+    except IntegrityError:
+        existing = OutboundEmail.objects.filter(dedupe_key=dedupe_key).first()
+        if existing is None:
+            raise
+        return existing, False
+    return email, True
+
+
+# --- Sending ----------------------------------------------------------------------------------
+
+
+class Progress(Protocol):
+    """What the outbox reports to: pipeline.runs.RunProgress (accounts can't import it)."""
+
+    def add_total(self, extra: int) -> None: ...
+
+    def advance(self, n: int = 1, **counts: int) -> None: ...
+
+
+def outbox_retry_delay(attempts: int) -> timedelta:
+    """How long to wait after failed attempt number `attempts` (1, 2, ...): doubling, capped."""
+    seconds = settings.EMAIL_OUTBOX_RETRY_SECONDS * 2 ** max(attempts - 1, 0)
+    return timedelta(seconds=min(seconds, settings.EMAIL_OUTBOX_RETRY_MAX_SECONDS))
+
+
+def outbox_claim(*, email_id: int, now: datetime | None = None) -> OutboundEmail | None:
+    """Take a due row for sending, or None when it isn't due or another worker has it.
+
+    A claim moves the row to "sending", counts the attempt and leases the row until
+    EMAIL_OUTBOX_SENDING_TIMEOUT: a row still "sending" after that belonged to a worker that
+    died and is due again. The UPDATE's condition is what makes two claims exclusive: the loser
+    re-reads the row after the winner commits and no longer finds it due.
+    """
+    now = now or timezone.now()
+    claimed = OutboundEmail.objects.filter(
+        pk=email_id,
+        status__in=[OutboundEmail.Status.QUEUED, OutboundEmail.Status.SENDING],
+        next_attempt_at__lte=now,
+        attempts__lt=settings.EMAIL_OUTBOX_MAX_ATTEMPTS,
+    ).update(
+        status=OutboundEmail.Status.SENDING,
+        attempts=F("attempts") + 1,
+        next_attempt_at=now + timedelta(seconds=settings.EMAIL_OUTBOX_SENDING_TIMEOUT),
+    )
+    if not claimed:
+        return None
+    return OutboundEmail.objects.get(pk=email_id)
+
+
+def outbox_give_up_lost(*, now: datetime | None = None) -> int:
+    """Fail rows whose last allowed attempt never finished (its worker died mid-send)."""
+    now = now or timezone.now()
+    return OutboundEmail.objects.filter(
+        status=OutboundEmail.Status.SENDING,
+        next_attempt_at__lte=now,
+        attempts__gte=settings.EMAIL_OUTBOX_MAX_ATTEMPTS,
+    ).update(
+        status=OutboundEmail.Status.FAILED,
+        last_error="gave up: the last attempt never finished (worker lost)",
+    )
+
+
+def outbox_send_due(
+    *, limit: int | None = None, now: datetime | None = None, progress: Progress | None = None
+) -> dict:
+    """Send up to `limit` due emails (EMAIL_OUTBOX_BATCH_SIZE by default); return counts:
+    claimed, sent, retried, failed, suppressed, taken (by another worker), gave_up.
+
+    `now` pins the clock (tests); by default each claim reads the time when it happens, so a
+    long batch never claims with a lease that has already run out.
+    """
+    limit = limit if limit is not None else settings.EMAIL_OUTBOX_BATCH_SIZE
+    clock: Callable[[], datetime] = (lambda: now) if now is not None else timezone.now
+    counts: Counter[str] = Counter()
+    counts["gave_up"] = outbox_give_up_lost(now=clock())
+    due = list(
+        OutboundEmail.objects.filter(
+            status__in=[OutboundEmail.Status.QUEUED, OutboundEmail.Status.SENDING],
+            next_attempt_at__lte=clock(),
+            attempts__lt=settings.EMAIL_OUTBOX_MAX_ATTEMPTS,
+        )
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if progress is not None:
+        progress.add_total(len(due))
+    connection = get_connection()
+    try:
+        for email_id in due:
+            email = outbox_claim(email_id=email_id, now=clock())
+            outcome = "taken" if email is None else _deliver(email, connection, clock)
+            counts[outcome] += 1
+            if progress is not None:
+                progress.advance(1, **{f"email_{outcome}": 1})
+    finally:
+        connection.close()
+    outcomes = ("sent", "retried", "failed", "suppressed", "taken", "gave_up")
+    return {"claimed": len(due) - counts["taken"], **{key: counts[key] for key in outcomes}}
+
+
+def _deliver(email: OutboundEmail, connection, clock: Callable[[], datetime]) -> str:
+    """Send one claimed row and record the outcome; returns it."""
+    suppression = EmailSuppression.objects.filter(email=email.to.strip().lower()).first()
+    if suppression is not None:
+        _finish(
+            email,
+            status=OutboundEmail.Status.FAILED,
+            last_error=f"suppressed: {suppression.reason}",
+        )
+        return "suppressed"
+    message = _message(email, connection)
+    try:
+        message.send()
+    except PERMANENT_SEND_ERRORS as exc:
+        logger.warning("email refused for good", extra={"email": email.pk, "error": str(exc)})
+        if _finish(email, status=OutboundEmail.Status.FAILED, last_error=_error_text(exc)):
+            if isinstance(exc, REFUSED_RECIPIENT_ERRORS):
+                # The provider won't take this address (inactive after a bounce, say).
+                email_suppression_add(
+                    email=email.to,
+                    reason=EmailSuppression.Reason.REJECTED,
+                    detail=_error_text(exc),
+                    esp_name=getattr(exc, "esp_name", None) or "",
+                )
+        return "failed"
+    except Exception as exc:
+        # Transient (a timeout, a 5xx, the SMTP server away) or unknown: logged, counted and
+        # retried with backoff; after EMAIL_OUTBOX_MAX_ATTEMPTS the row fails for good.
+        logger.warning(
+            "email send failed", extra={"email": email.pk, "attempt": email.attempts}, exc_info=True
+        )
+        if email.attempts >= settings.EMAIL_OUTBOX_MAX_ATTEMPTS:
+            _finish(email, status=OutboundEmail.Status.FAILED, last_error=_error_text(exc))
+            return "failed"
+        _finish(
+            email,
+            status=OutboundEmail.Status.QUEUED,
+            last_error=_error_text(exc),
+            next_attempt_at=clock() + outbox_retry_delay(email.attempts),
+        )
+        return "retried"
+    _finish(
+        email,
+        status=OutboundEmail.Status.SENT,
+        last_error="",
+        sent_at=clock(),
+        provider_message_id=_provider_message_id(message),
+        delivery_status="sent",
+        delivery_updated_at=clock(),
+    )
+    return "sent"
+
+
+def _finish(email: OutboundEmail, **fields: Any) -> bool:
+    """Record an attempt's outcome, unless the row was re-claimed meanwhile (our lease ran out)."""
+    done = OutboundEmail.objects.filter(
+        pk=email.pk, status=OutboundEmail.Status.SENDING, attempts=email.attempts
+    ).update(**fields)
+    if not done:
+        logger.warning(
+            "outbox row changed hands during its send; outcome not recorded",
+            extra={"email": email.pk, "fields": sorted(fields)},
+        )
+    return bool(done)
+
+
+def _message(email: OutboundEmail, connection) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[email.to],
+        headers=dict(email.headers),
+        connection=connection,
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    for attachment in email.attachments:
+        message.attach(
+            attachment["filename"],
+            base64.b64decode(attachment.get("content_base64", "")),
+            attachment.get("content_type") or None,
+        )
+    # Read by anymail backends, ignored by the others: the tracking webhooks carry them back.
+    message.metadata = {"outbox_id": str(email.pk)}
+    message.tags = [email.kind]
+    return message
+
+
+def _provider_message_id(message: EmailMultiAlternatives) -> str:
+    status = getattr(message, "anymail_status", None)
+    message_id = getattr(status, "message_id", None)
+    if message_id is None:
+        return ""
+    if isinstance(message_id, set):
+        message_id = ",".join(sorted(str(part) for part in message_id))
+    return str(message_id)[:255]
+
+
+def _error_text(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+# --- Delivery tracking ------------------------------------------------------------------------
+
+
+def email_delivery_record(
+    *,
+    event_type: str,
+    message_id: str | None = None,
+    recipient: str | None = None,
+    timestamp: datetime | None = None,
+    reject_reason: str | None = None,
+    description: str = "",
+    esp_name: str = "",
+    metadata: dict | None = None,
+) -> OutboundEmail | None:
+    """Apply one provider event: update the email's delivery status, suppress the address on a
+    bounce, a complaint or an unsubscribe. Returns the email row when it is one of ours.
+    """
+    when = timestamp or timezone.now()
+    email = _email_for_event(message_id=message_id, metadata=metadata or {})
+    if email is not None and event_type in DELIVERY_RANK:
+        current = DELIVERY_RANK.get(email.delivery_status, -1)
+        if DELIVERY_RANK[event_type] >= current:
+            OutboundEmail.objects.filter(pk=email.pk).update(
+                delivery_status=event_type, delivery_updated_at=when
+            )
+            email.delivery_status, email.delivery_updated_at = event_type, when
+    address = recipient or (email.to if email is not None else "")
+    if not address:
+        return email
+    reason = SUPPRESSING_EVENTS.get(event_type)
+    if event_type == "rejected" and reject_reason in SUPPRESSING_REJECT_REASONS:
+        reason = EmailSuppression.Reason.REJECTED
+    if reason is not None:
+        try:
+            email_suppression_add(
+                email=address, reason=reason, detail=description or "", esp_name=esp_name
+            )
+        except ValidationError:
+            # Not an address we could ever have sent to; answering 500 would only make the
+            # provider post it again and again.
+            logger.warning("provider event for an unusable address ignored", exc_info=True)
+    elif event_type == "subscribed":
+        # The provider says the person opted in again at its end.
+        email_suppression_lift(
+            email=address,
+            reasons=[EmailSuppression.Reason.UNSUBSCRIBED, EmailSuppression.Reason.REJECTED],
+        )
+    return email
+
+
+def _email_for_event(*, message_id: str | None, metadata: dict) -> OutboundEmail | None:
+    if message_id:
+        email = OutboundEmail.objects.filter(provider_message_id=str(message_id)).first()
+        if email is not None:
+            return email
+    outbox_id = str(metadata.get("outbox_id", ""))
+    if outbox_id.isdigit():
+        return OutboundEmail.objects.filter(pk=int(outbox_id)).first()
+    return None

@@ -1,0 +1,215 @@
+"""Reads for matching: the features of jobs and profiles, and their nearest neighbours.
+
+Nearest neighbours are the database's job: pgvector's HNSW index on cosine distance, searched
+with `hnsw.ef_search` set for the transaction and an iterative scan, so a filter (open jobs,
+active candidates) still yields a full shortlist. `exact=True` scans every row instead (the
+reference the benchmark measures recall against).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
+from pgvector.django import CosineDistance
+
+from accounts.models import CandidateProfile, RemotePreference
+from jobs.models import Job, JobSkill, Skill
+from pipeline.matching.features import FEATURES_VERSION, job_features, profile_features
+from pipeline.matching.skills import lexicon_matcher
+from pipeline.models import JobEnrichment, ProfileEnrichment
+from pipeline.normalize import html_to_text
+
+
+def lexicon_key(name: str) -> str:
+    """The matcher's key for a taxonomy skill's name ("Postgres" → "postgresql")."""
+    lexicon = lexicon_matcher()
+    index = lexicon.lookup(name)
+    return lexicon.skills[index].slug if index is not None else name.strip().lower()
+
+
+def job_text(job: Job) -> str:
+    if job.description_text or not job.description_html:
+        return job.description_text
+    return html_to_text(job.description_html)
+
+
+def job_features_of(job: Job, *, skills: Iterable[JobSkill] | None = None) -> dict:
+    """A job's features from its fields and text (what enrichment stores)."""
+    rows = list(skills) if skills is not None else list(job.job_skills.select_related("skill"))
+    salary = None
+    if job.salary_currency:
+        salary = {
+            "min": job.salary_min,
+            "max": job.salary_max,
+            "currency": job.salary_currency,
+            "period": job.salary_period,
+        }
+    return job_features(
+        title=job.title,
+        text=job_text(job),
+        city=job.city,
+        region=job.region,
+        country=job.country,
+        remote=job.remote,
+        seniority=job.seniority,
+        salary=salary,
+        declared_skills=[(lexicon_key(row.skill.name), row.required) for row in rows],
+    )
+
+
+def profile_text(profile: CandidateProfile) -> str:
+    return "\n".join(part for part in (profile.summary, profile.resume_text) if part)
+
+
+def profile_features_of(profile: CandidateProfile) -> dict:
+    """A profile's features from its fields and resume (what enrichment stores). Fields the
+    candidate confirmed win over the text."""
+    confirmed = set(profile.confirmed_fields)
+    names = {}
+    if profile.skills:
+        names = dict(Skill.objects.filter(slug__in=profile.skills).values_list("slug", "name"))
+    skills = [lexicon_key(names.get(slug, slug)) for slug in profile.skills]
+    remote = profile.remote_preference
+    features = profile_features(
+        headline=profile.headline,
+        text=profile_text(profile),
+        current_title=profile.current_title,
+        title_confirmed="current_title" in confirmed,
+        city=profile.city,
+        region=profile.region,
+        country=profile.country,
+        remote_preference=remote if remote != RemotePreference.ANY else "",
+        seniority=profile.seniority if "seniority" in confirmed else "",
+        years_experience=profile.years_experience if "years_experience" in confirmed else None,
+        skills=skills,
+        confirmed_skills=skills if "skills" in confirmed else (),
+    )
+    if profile.desired_salary_min and profile.desired_salary_currency:
+        features["desired_salary"] = {
+            "min": profile.desired_salary_min,
+            "currency": profile.desired_salary_currency,
+            "period": profile.desired_salary_period,
+        }
+    return features
+
+
+def job_features_many(ids: Iterable[int]) -> dict[int, dict]:
+    """Stored features by job id; jobs never enriched (or by an older reader) are read now."""
+    ids = list(ids)
+    found = {
+        pk: features
+        for pk, features in JobEnrichment.objects.filter(job_id__in=ids).values_list(
+            "job_id", "features"
+        )
+        if features.get("version") == FEATURES_VERSION
+    }
+    missing = [pk for pk in ids if pk not in found]
+    if missing:
+        for job in Job.objects.filter(pk__in=missing).prefetch_related("job_skills__skill"):
+            found[job.pk] = job_features_of(job, skills=job.job_skills.all())
+    return found
+
+
+def profile_features_many(ids: Iterable[int]) -> dict[int, dict]:
+    """Stored features by profile id; profiles never enriched are read now."""
+    ids = list(ids)
+    found = {
+        pk: features
+        for pk, features in ProfileEnrichment.objects.filter(profile_id__in=ids).values_list(
+            "profile_id", "features"
+        )
+        if features.get("version") == FEATURES_VERSION
+    }
+    missing = [pk for pk in ids if pk not in found]
+    for profile in CandidateProfile.objects.filter(pk__in=missing):
+        found[profile.pk] = profile_features_of(profile)
+    return found
+
+
+def open_jobs() -> QuerySet[Job]:
+    return Job.objects.filter(status=Job.Status.OPEN)
+
+
+def active_profiles() -> QuerySet[CandidateProfile]:
+    return CandidateProfile.objects.filter(user__is_active=True)
+
+
+def _nearest(
+    queryset: QuerySet, vector, *, limit: int, exact: bool = False, also: str | None = None
+) -> list[tuple]:
+    """(pk, cosine similarity) of the `limit` rows of `queryset` nearest to `vector`, with
+    the value of the related field `also` as a third item when given (in the same query)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Settings for this transaction only: other searches keep their own.
+        if exact:
+            cursor.execute("SELECT set_config('enable_indexscan', 'off', true)")
+        else:
+            ef_search = max(settings.MATCH_EF_SEARCH, limit)
+            cursor.execute(
+                "SELECT set_config('hnsw.ef_search', %s, true), "
+                "set_config('hnsw.iterative_scan', 'relaxed_order', true)",
+                [str(ef_search)],
+            )
+        fields = ("pk", "distance", also) if also else ("pk", "distance")
+        rows = list(
+            queryset.filter(embedding__isnull=False)
+            .annotate(distance=CosineDistance("embedding", vector))
+            .order_by("distance")
+            .values_list(*fields)[:limit]
+        )
+        if exact:  # an outer transaction (a test, an evaluation) goes on with index scans
+            cursor.execute("SELECT set_config('enable_indexscan', 'on', true)")
+    rows.sort(key=lambda row: row[1])  # an iterative scan returns them nearly in order
+    return [(row[0], 1.0 - row[1], *row[2:]) for row in rows]
+
+
+def jobs_nearest(vector, *, limit: int, exact: bool = False) -> list[tuple[int, float]]:
+    """Open jobs nearest to a candidate's vector."""
+    return _nearest(open_jobs(), vector, limit=limit, exact=exact)
+
+
+def jobs_nearest_with_features(
+    vector, *, limit: int, exact: bool = False
+) -> list[tuple[int, float, dict]]:
+    """Open jobs nearest to a candidate's vector with their features, in one query (jobs not
+    enriched yet, or by an older reader, are read now)."""
+    rows = _nearest(open_jobs(), vector, limit=limit, exact=exact, also="enrichment__features")
+    stale = [pk for pk, _, features in rows if (features or {}).get("version") != FEATURES_VERSION]
+    fresh = job_features_many(stale) if stale else {}
+    return [(pk, similarity, fresh.get(pk, features)) for pk, similarity, features in rows]
+
+
+def profiles_nearest(
+    vector, *, limit: int, exact: bool = False, profiles: QuerySet | None = None
+) -> list[tuple[int, float]]:
+    """Active candidates (or those of `profiles`) nearest to a job's vector."""
+    queryset = profiles if profiles is not None else active_profiles()
+    return _nearest(queryset, vector, limit=limit, exact=exact)
+
+
+def similarities(vector, queryset: QuerySet) -> dict[int, float]:
+    """Cosine similarity of `vector` to every row of `queryset` that has a vector."""
+    if vector is None:
+        return {}
+    rows = (
+        queryset.filter(embedding__isnull=False)
+        .annotate(distance=CosineDistance("embedding", vector))
+        .values_list("pk", "distance")
+    )
+    return {pk: 1.0 - distance for pk, distance in rows}
+
+
+def jobs_changed_since(since: datetime) -> QuerySet[Job]:
+    """Jobs edited, re-read or re-embedded since `since` (any status: a closed one's matches
+    go stale)."""
+    return Job.objects.filter(Q(updated_at__gte=since) | Q(enrichment__enriched_at__gte=since))
+
+
+def profiles_changed_since(since: datetime) -> QuerySet[CandidateProfile]:
+    return CandidateProfile.objects.filter(
+        Q(updated_at__gte=since) | Q(enrichment__enriched_at__gte=since)
+    )

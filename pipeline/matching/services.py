@@ -1,0 +1,358 @@
+"""Matching: candidates for jobs and jobs for candidates, and the match stage that keeps the
+Match rows.
+
+A match is found in two steps: the nearest neighbours by meaning (pgvector HNSW on cosine
+distance, `MATCH_SHORTLIST` of them), then the re-rank of `scoring.pair_score` on roles,
+skills, seniority, place and conditions. Deal-breakers are filtered out; the best
+`MATCH_TOP_N` per candidate at or above `MATCH_MIN_SCORE` are kept as Match rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import CandidateProfile, User
+from accounts.permissions import require_perm
+from accounts.services import audit_record
+from jobs.models import Job
+from pipeline.matching.scoring import PairScore, pair_score
+from pipeline.matching.selectors import (
+    active_profiles,
+    job_features_many,
+    jobs_changed_since,
+    jobs_nearest_with_features,
+    open_jobs,
+    profile_features_many,
+    profiles_changed_since,
+    profiles_nearest,
+    similarities,
+)
+from pipeline.models import Match
+from pipeline.runs import RunProgress
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """One scored (candidate, job) pair; not saved."""
+
+    candidate_id: int
+    job_id: int
+    score: float
+    feasible: bool
+    parts: dict
+    explanation: dict
+
+    @classmethod
+    def of(cls, candidate_id: int, job_id: int, scored: PairScore) -> MatchResult:
+        return cls(
+            candidate_id, job_id, scored.score, scored.feasible, scored.parts, scored.explanation
+        )
+
+
+def _ranked(
+    pairs: list[tuple[int, int, dict, dict, float | None]],
+    *,
+    limit: int | None,
+    include_infeasible: bool,
+    min_score: float | None,
+) -> list[MatchResult]:
+    """Score (candidate id, job id, job features, profile features, similarity) pairs and
+    return the feasible ones best first (then, if asked, the infeasible ones, best first).
+    Everything is ranked on its score alone; only what is returned is explained."""
+    weights = settings.MATCH_WEIGHTS
+    ranked = []
+    for candidate_id, job_id, job, profile, similarity in pairs:
+        quick = pair_score(job, profile, similarity=similarity, weights=weights, explain=False)
+        if not quick.feasible and not include_infeasible:
+            continue
+        if quick.feasible and min_score is not None and quick.score < min_score:
+            continue
+        ranked.append((not quick.feasible, -quick.score, job_id, candidate_id, job, profile,
+                       similarity))  # fmt: skip
+    ranked.sort(key=lambda row: row[:4])
+    if limit is not None:
+        ranked = ranked[:limit]
+    return [
+        MatchResult.of(
+            candidate_id,
+            job_id,
+            pair_score(job, profile, similarity=similarity, weights=weights),
+        )
+        for _, _, job_id, candidate_id, job, profile, similarity in ranked
+    ]
+
+
+def matches_for_candidate(
+    *,
+    profile: CandidateProfile,
+    limit: int | None = None,
+    shortlist: int | None = None,
+    min_score: float | None = None,
+    include_infeasible: bool = False,
+    exact: bool = False,
+) -> list[MatchResult]:
+    """The best open jobs for a candidate, best first (computed, nothing saved).
+
+    The candidate needs a vector: the shortlist is the `shortlist` (MATCH_SHORTLIST) open jobs
+    nearest to it. `exact` replaces the index search by a full scan (for measuring recall).
+    """
+    if profile.embedding is None:
+        return []
+    nearest = jobs_nearest_with_features(
+        profile.embedding, limit=shortlist or settings.MATCH_SHORTLIST, exact=exact
+    )
+    candidate = profile_features_many([profile.pk])[profile.pk]
+    return _ranked(
+        [
+            (profile.pk, job_id, features, candidate, similarity)
+            for job_id, similarity, features in nearest
+        ],
+        limit=limit if limit is not None else settings.MATCH_TOP_N,
+        include_infeasible=include_infeasible,
+        min_score=min_score,
+    )
+
+
+def matches_for_job(
+    *,
+    job: Job,
+    limit: int | None = None,
+    profiles: QuerySet[CandidateProfile] | None = None,
+    shortlist: int | None = None,
+    min_score: float | None = None,
+    include_infeasible: bool = False,
+) -> list[MatchResult]:
+    """The best candidates for a job, best first (computed, nothing saved).
+
+    Without `profiles`, the shortlist is the `shortlist` (MATCH_SHORTLIST) active candidates
+    nearest to the job's vector. With `profiles`, every one of them is scored (an evaluation
+    ranks a whole pool); those without a vector are scored without semantic similarity.
+    """
+    if profiles is None:
+        if job.embedding is None:
+            return []
+        nearest = dict(profiles_nearest(job.embedding, limit=shortlist or settings.MATCH_SHORTLIST))
+        ids = list(nearest)
+    else:
+        nearest = similarities(job.embedding, profiles)
+        ids = list(profiles.values_list("pk", flat=True))
+    job_features = job_features_many([job.pk])[job.pk]
+    candidates = profile_features_many(ids)
+    return _ranked(
+        [(pk, job.pk, job_features, candidates[pk], nearest.get(pk)) for pk in ids],
+        limit=limit,
+        include_infeasible=include_infeasible,
+        min_score=min_score,
+    )
+
+
+# --- Labels ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def match_label(*, match: Match, label: str, actor: User | None) -> Match:
+    """Record a recruiter's judgement of a match ("good", "bad", or "" to clear it)."""
+    if actor is not None:
+        require_perm(actor, "matches.view", match)
+    if label not in ("", *Match.Label.values):
+        raise ValidationError({"label": f"Unknown label {label!r}: use good, bad or nothing."})
+    old = match.label
+    match.label = label
+    match.labeled_by = actor if label else None
+    match.labeled_at = timezone.now() if label else None
+    match.full_clean()
+    match.save(update_fields=["label", "labeled_by", "labeled_at", "updated_at"])
+    audit_record(
+        action="match.labelled", actor=actor, target=match, changes={"label": [old, label]}
+    )
+    return match
+
+
+# --- The match stage -----------------------------------------------------------------------------
+
+
+def _deletable() -> Q:
+    """Rows nobody has seen or acted on: the next run may drop them."""
+    return Q(status=Match.Status.NEW, label="", notified_at__isnull=True)
+
+
+def _upsert(results: Iterable[MatchResult], counts: Counter) -> set[int]:
+    """Create or update Match rows for `results`; status, notified_at and label stay.
+    Return the candidate ids written."""
+    results = list(results)
+    if not results:
+        return set()
+    existing = set(
+        Match.objects.filter(
+            candidate_id__in={r.candidate_id for r in results},
+            job_id__in={r.job_id for r in results},
+        ).values_list("candidate_id", "job_id")
+    )
+    rows = [
+        Match(
+            candidate_id=r.candidate_id,
+            job_id=r.job_id,
+            score=r.score,
+            score_parts=r.parts,
+            explanation=r.explanation,
+            stale_at=None,
+        )
+        for r in results
+    ]
+    Match.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["candidate", "job"],
+        update_fields=["score", "score_parts", "explanation", "stale_at", "updated_at"],
+    )
+    updated = sum((r.candidate_id, r.job_id) in existing for r in results)
+    counts["matches.updated"] += updated
+    counts["matches.created"] += len(results) - updated
+    return {r.candidate_id for r in results}
+
+
+def _retire(matches: QuerySet[Match], counts: Counter) -> None:
+    """Drop matches that no longer hold; keep (as stale) those notified, acted on or labelled."""
+    deleted, _ = matches.filter(_deletable()).delete()
+    counts["matches.deleted"] += deleted
+    counts["matches.stale"] += (
+        matches.exclude(_deletable()).filter(stale_at__isnull=True).update(stale_at=timezone.now())
+    )
+
+
+def _rescore(matches: QuerySet[Match], counts: Counter) -> None:
+    """Score existing pairs again; keep those still good enough, retire the others."""
+    pairs = list(matches.values_list("pk", "candidate_id", "job_id"))
+    if not pairs:
+        return
+    jobs = job_features_many({job for _, _, job in pairs})
+    candidates = profile_features_many({candidate for _, candidate, _ in pairs})
+    vectors_job = dict(
+        Job.objects.filter(pk__in=jobs).values_list("pk", "embedding")
+    )  # fmt: skip
+    vectors_profile = dict(
+        CandidateProfile.objects.filter(pk__in=candidates).values_list("pk", "embedding")
+    )
+    open_ids = set(open_jobs().filter(pk__in=jobs).values_list("pk", flat=True))
+    keep: list[MatchResult] = []
+    retire: list[int] = []
+    for pk, candidate_id, job_id in pairs:
+        a, b = vectors_job.get(job_id), vectors_profile.get(candidate_id)
+        similarity = float(np.dot(a, b)) if a is not None and b is not None else None
+        scored = pair_score(
+            jobs[job_id], candidates[candidate_id], similarity=similarity,
+            weights=settings.MATCH_WEIGHTS,
+        )  # fmt: skip
+        if job_id in open_ids and scored.feasible and scored.score >= settings.MATCH_MIN_SCORE:
+            keep.append(MatchResult.of(candidate_id, job_id, scored))
+        else:
+            retire.append(pk)
+    _upsert(keep, Counter())
+    counts["matches.rescored"] += len(keep)
+    _retire(Match.objects.filter(pk__in=retire), counts)
+
+
+def _candidate_refresh(profile: CandidateProfile, counts: Counter) -> set[int]:
+    results = matches_for_candidate(profile=profile, min_score=settings.MATCH_MIN_SCORE)
+    touched = _upsert(results, counts)
+    others = Match.objects.filter(candidate=profile).exclude(job_id__in=[r.job_id for r in results])
+    _rescore(others, counts)
+    return touched | {profile.pk}
+
+
+def _job_refresh(job: Job, counts: Counter) -> set[int]:
+    if job.status != Job.Status.OPEN:
+        _retire(Match.objects.filter(job=job), counts)
+        return set()
+    results = matches_for_job(job=job, min_score=settings.MATCH_MIN_SCORE)
+    touched = _upsert(results, counts)
+    others = Match.objects.filter(job=job).exclude(candidate_id__in=touched)
+    _rescore(others, counts)
+    return touched
+
+
+def _trim(candidate_ids: Iterable[int], counts: Counter) -> None:
+    """Keep each candidate's best MATCH_TOP_N current matches (and every one acted on)."""
+    for candidate_id in candidate_ids:
+        current = Match.objects.filter(candidate_id=candidate_id, stale_at__isnull=True)
+        extra = list(
+            current.order_by("-score", "job_id").values_list("pk", flat=True)[
+                settings.MATCH_TOP_N :
+            ]
+        )
+        if extra:
+            deleted, _ = Match.objects.filter(pk__in=extra).filter(_deletable()).delete()
+            counts["matches.deleted"] += deleted
+
+
+def _ids(items) -> list[int]:
+    if isinstance(items, QuerySet):
+        return list(items.values_list("pk", flat=True))
+    return [item.pk for item in items]
+
+
+def match_run(
+    *,
+    jobs: Iterable[Job] | QuerySet[Job] | None = None,
+    profiles: Iterable[CandidateProfile] | QuerySet[CandidateProfile] | None = None,
+    since: datetime | None = None,
+    progress: RunProgress | None = None,
+) -> dict:
+    """Bring Match rows up to date for the affected candidates and jobs.
+
+    Affected are the given `jobs` and `profiles`; else those changed since `since` (the start
+    of the last successful match run); else every active candidate (and the closed jobs that
+    still have matches). Each affected candidate gets their best jobs again, each affected
+    open job its best candidates; existing rows keep their status, notified_at and label;
+    matches that fell under MATCH_MIN_SCORE, became infeasible or whose job closed are
+    deleted, or marked stale when already notified, acted on or labelled.
+    Return counts.
+    """
+    if jobs is None and profiles is None:
+        if since is None:
+            profile_ids = _ids(active_profiles().filter(embedding__isnull=False))
+            job_ids = list(
+                Match.objects.exclude(job__status=Job.Status.OPEN)
+                .values_list("job_id", flat=True)
+                .distinct()
+            )
+        else:
+            profile_ids = _ids(profiles_changed_since(since).filter(user__is_active=True))
+            job_ids = _ids(jobs_changed_since(since))
+    else:
+        profile_ids = _ids(profiles) if profiles is not None else []
+        job_ids = _ids(jobs) if jobs is not None else []
+    counts: Counter = Counter()
+    if progress:
+        progress.add_total(len(profile_ids) + len(job_ids))
+    touched: set[int] = set()
+    for profile in CandidateProfile.objects.filter(pk__in=profile_ids).iterator(chunk_size=200):
+        with transaction.atomic():
+            touched |= _candidate_refresh(profile, counts)
+        counts["candidates"] += 1
+        if progress:
+            progress.advance()
+    for job in Job.objects.filter(pk__in=job_ids).iterator(chunk_size=200):
+        with transaction.atomic():
+            touched |= _job_refresh(job, counts)
+        counts["jobs"] += 1
+        if progress:
+            progress.advance()
+    _trim(touched, counts)
+    if progress:
+        for key in ("matches.created", "matches.updated", "matches.deleted", "matches.stale"):
+            progress.count(key, counts[key])
+    return dict(counts)
