@@ -40,6 +40,7 @@ migrate: db-start
 	@$(PY) manage.py migrate --noinput
 
 seed: migrate
+	@$(PY) manage.py load_skills
 	@$(PY) manage.py seed_demo
 
 setup: seed
@@ -48,6 +49,7 @@ run: install
 	@trap '$(DB_STOP)' EXIT; \
 	$(DB_START) && \
 	$(PY) manage.py migrate --noinput && \
+	$(PY) manage.py load_skills && \
 	$(PY) manage.py seed_demo && \
 	echo "" && \
 	echo "Serving on http://$(HOST):$(PORT)/" && \

@@ -8,7 +8,7 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from anymail.signals import inbound, tracking
 
-        from accounts import views
+        from accounts import checks, views  # noqa: F401 (checks registers itself)
 
         # The email provider's events (delivery, bounces, complaints) and mailto unsubscribes.
         tracking.connect(views.anymail_tracking_received, dispatch_uid="accounts.mail.tracking")

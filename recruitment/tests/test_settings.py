@@ -67,6 +67,20 @@ def test_check_deploy_is_clean_with_production_variables():
         ALLOWED_HOSTS="jobs.example.com",
         DATABASE_URL="postgresql://app:secret@db.internal:5432/recruitment",
         REDIS_URL="redis://redis.internal:6379/0",
+        ANYMAIL_WEBHOOK_SECRET="postmark:" + secrets.token_urlsafe(24),
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_check_deploy_warns_when_the_email_webhooks_have_no_secret():
+    result = _manage(
+        "check",
+        "--deploy",
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="jobs.example.com",
+        DATABASE_URL="postgresql://app:secret@db.internal:5432/recruitment",
+    )
+    assert "accounts.W001" in result.stderr + result.stdout
+    assert "ANYMAIL_WEBHOOK_SECRET is not set" in result.stderr + result.stdout
