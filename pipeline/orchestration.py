@@ -10,8 +10,10 @@ stage fails the parent and cancels the stages after it.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.mail import outbox_send_due
@@ -124,18 +126,36 @@ def _scrape_one(run: PipelineRun) -> None:
 
 
 def _scrape_due(progress: RunProgress) -> None:
+    """Crawl every due source, PIPELINE_CRAWL_CONCURRENCY at a time, each in its own process
+    and its own child run. One broken source does not stop the others."""
     sources = list(sources_due())
     progress.set_total(len(sources))
-    for source in sources:
-        child = run_create(kind=Kind.SCRAPE, source=source, parent=progress.run)
-        code = crawl_in_subprocess(source=source, run=child)
-        child.refresh_from_db()
-        if code == 0 and child.status == Status.SUCCEEDED:
-            progress.advance(**_int_counts(child.stats.get("counts", {})))
-        else:
-            # One broken source must not stop the others; it is failed in its own run.
-            progress.skip("source_failed", detail=f"{source.name}: {child.error}")
-            progress.advance()
+    children = {
+        source.pk: run_create(kind=Kind.SCRAPE, source=source, parent=progress.run)
+        for source in sources
+    }
+    workers = max(1, settings.PIPELINE_CRAWL_CONCURRENCY)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="crawl") as pool:
+        futures = {
+            pool.submit(_crawl_in_thread, source, children[source.pk]): source for source in sources
+        }
+        for future in as_completed(futures):
+            source = futures[future]
+            code = future.result()
+            child = children[source.pk]
+            child.refresh_from_db()
+            if code == 0 and child.status == Status.SUCCEEDED:
+                progress.advance(**_int_counts(child.stats.get("counts", {})))
+            else:
+                progress.skip("source_failed", detail=f"{source.name}: {child.error}")
+                progress.advance()
+
+
+def _crawl_in_thread(source: Source, run: PipelineRun) -> int:
+    try:
+        return crawl_in_subprocess(source=source, run=run)
+    finally:
+        connection.close()  # this thread's own connection
 
 
 def _enrich(progress: RunProgress) -> None:

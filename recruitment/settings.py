@@ -411,3 +411,5 @@ EMAIL_OUTBOX_SENDING_TIMEOUT = env.int("EMAIL_OUTBOX_SENDING_TIMEOUT", default=1
 # the global task limit; a run still 'running' after PIPELINE_STALE_RUN_SECONDS was lost.
 PIPELINE_STAGE_TIME_LIMIT = env.int("PIPELINE_STAGE_TIME_LIMIT", default=2 * 3600)
 PIPELINE_STALE_RUN_SECONDS = env.int("PIPELINE_STALE_RUN_SECONDS", default=3 * 3600)
+# Sources crawled at once by the scrape stage (each crawl is its own process).
+PIPELINE_CRAWL_CONCURRENCY = env.int("PIPELINE_CRAWL_CONCURRENCY", default=2)

@@ -10,7 +10,6 @@ from pipeline.demo import DEMO_BOARDS, demo_seed
 from pipeline.models import PipelineRun, Source
 from pipeline.scraping.config import source_config_validate
 from pipeline.scraping.process import crawl_in_subprocess
-from pipeline.tests.test_crawl import crawl_environment  # noqa: F401  (autouse fixture)
 
 BOARD_URL = "/demo-boards/greenhouse/v1/boards/harbourlight/jobs?content=true"
 
@@ -63,6 +62,7 @@ def test_demo_seed_adds_one_valid_source_of_each_kind_pointing_at_the_demo_board
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("crawl_environment")
 def test_every_demo_source_crawls_its_demo_board(live_server, settings):
     settings.DEBUG = True
     settings.DEMO_BOARDS_BASE_URL = live_server.url
