@@ -55,11 +55,14 @@ JOB_FIELDS = (
 
 def _unique_slug(company: Company, title: str, exclude_pk: int | None = None) -> str:
     base = slugify(title)[:200] or "job"
-    slug, n = base, 2
-    taken = Job.objects.filter(company=company)
+    # One query for every slug of this stem, not one per candidate: an employer with hundreds of
+    # "Backend Engineer" postings would otherwise cost hundreds of queries per new job.
+    taken = Job.objects.filter(company=company, slug__startswith=base)
     if exclude_pk:
         taken = taken.exclude(pk=exclude_pk)
-    while taken.filter(slug=slug).exists():
+    used = set(taken.values_list("slug", flat=True))
+    slug, n = base, 2
+    while slug in used:
         slug, n = f"{base}-{n}", n + 1
     return slug
 

@@ -1,5 +1,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import AuditEvent
 from jobs.models import Job
@@ -83,3 +85,13 @@ def test_job_update_records_changes_only_when_something_changed(company, recruit
     assert event.changes["title"] == ["Designer", "Product Designer"]
     with pytest.raises(TypeError):
         job_update(job=job, actor=recruiter, company=None)
+
+
+def test_job_create_finds_a_free_slug_in_one_query_however_many_share_the_title(company):
+    for _ in range(25):
+        job_create(company=company, title="Backend Engineer", actor=None)
+    with CaptureQueriesContext(connection) as queries:
+        job = job_create(company=company, title="Backend Engineer", actor=None)
+    assert job.slug == "backend-engineer-26"
+    slug_queries = [q for q in queries.captured_queries if "backend-engineer" in q["sql"]]
+    assert len(slug_queries) <= 3  # the stem lookup, the unique check, the insert
