@@ -1,5 +1,10 @@
 """Fixtures shared by every app's tests: real PostgreSQL, real Redis, real files."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -10,6 +15,9 @@ from accounts.tests.factories import (
     MembershipFactory,
     UserFactory,
 )
+
+# The test suite's Redis: database 15, kept apart from development.
+TEST_REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
 
 
 @pytest.fixture(autouse=True)
@@ -83,3 +91,58 @@ def admin_client_(client, superuser):
     """A test client logged in to the admin as a superuser."""
     client.force_login(superuser)
     return client
+
+
+@pytest.fixture
+def celery_worker_process():
+    """Start real Celery workers (`celery -A recruitment worker --pool solo`) on a private
+    queue against the real Redis: `start(queue, **env)` returns the process; each is stopped
+    after the test."""
+    root = Path(__file__).resolve().parent
+    workers = []
+
+    def start(queue: str, **env: str) -> subprocess.Popen:
+        environment = {
+            **os.environ,
+            "DEBUG": "true",
+            "REDIS_URL": TEST_REDIS_URL,
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            **env,
+        }
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "recruitment",
+                "worker",
+                "--pool",
+                "solo",
+                "--queues",
+                queue,
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel",
+                "warning",
+                "--hostname",
+                f"{queue}@%h",
+            ],
+            cwd=root,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.terminate()
+        try:
+            worker.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.communicate()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -96,43 +95,12 @@ def board_url():
 
 
 @pytest.fixture
-def worker_queue(transactional_db, settings):
+def worker_queue(transactional_db, celery_worker_process):
     """A real worker on a private queue, using this test's database; tasks sent from here go
     through Redis to it."""
     queue = f"nightly-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "DEBUG": "true",
-        "REDIS_URL": REDIS_URL,
-        "DATABASE_URL": database_url(),
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
-    }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "recruitment",
-            "worker",
-            "--pool",
-            "solo",
-            "--queues",
-            queue,
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel",
-            "warning",
-            "--hostname",
-            f"{queue}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    worker = celery_worker_process(
+        queue, DATABASE_URL=database_url(), CELERY_TASK_DEFAULT_QUEUE=queue
     )
     conf = app.conf
     saved = conf.task_always_eager, conf.task_default_queue, conf.broker_url
@@ -141,11 +109,6 @@ def worker_queue(transactional_db, settings):
         yield worker
     finally:
         conf.task_always_eager, conf.task_default_queue, conf.broker_url = saved
-        worker.terminate()
-        try:
-            worker.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            worker.kill()
 
 
 def _wait_until_finished(run: PipelineRun, worker: subprocess.Popen) -> PipelineRun:

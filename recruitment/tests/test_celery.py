@@ -28,40 +28,15 @@ def test_ping_runs_in_process_when_eager():
     assert result["payload"] == "hello"
 
 
-def test_a_task_round_trips_through_a_real_worker_and_redis():
+def test_a_task_round_trips_through_a_real_worker_and_redis(celery_worker_process):
     queue = f"test-{uuid.uuid4().hex[:8]}"
+    worker = celery_worker_process(queue)
     env = {
         **os.environ,
         "DEBUG": "true",
         "REDIS_URL": REDIS_URL,
         "CELERY_TASK_ALWAYS_EAGER": "false",
     }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "recruitment",
-            "worker",
-            "--pool",
-            "solo",
-            "--queues",
-            queue,
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel",
-            "warning",
-            "--hostname",
-            f"{queue}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
     client = (
         "import sys\n"
         "from recruitment.celery import app\n"
@@ -69,19 +44,15 @@ def test_a_task_round_trips_through_a_real_worker_and_redis():
         "answer = result.get(timeout=90)\n"
         "print(answer['payload'], answer['pid'])\n"
     )
-    try:
-        result = subprocess.run(
-            [sys.executable, "-c", client],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-    finally:
-        worker.terminate()
-        output, _ = worker.communicate(timeout=60)
-    assert result.returncode == 0, result.stderr + output
+    result = subprocess.run(
+        [sys.executable, "-c", client],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
     payload, pid = result.stdout.split()
     assert payload == "round-trip"
     assert int(pid) == worker.pid  # answered by the worker process, not in the client
