@@ -219,7 +219,7 @@ def job_enrich(*, job: Job, taxonomy: _Skills | None = None, force: bool = False
     ):
         filled.add("skills")
         rows = _job_skill_rows(job)
-    features = job_features_of(job, skills=rows)
+    features = job_features_of(job, skills=rows, declared=tenant and "skills" not in filled)
     JobEnrichment.objects.update_or_create(
         job=job,
         defaults={

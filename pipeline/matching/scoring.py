@@ -334,7 +334,9 @@ def _salary(job: Mapping, profile: Mapping) -> tuple[float, str | None]:
     if not top or not offered.get("currency") or not desired.get("currency"):
         return 0.0, None
     offered_yearly = _yearly(int(top), offered["currency"], offered.get("period", "year"))
-    desired_yearly = _yearly(int(desired["min"]), desired["currency"], desired.get("period", "year"))
+    desired_yearly = _yearly(
+        int(desired["min"]), desired["currency"], desired.get("period", "year")
+    )
     if not offered_yearly or not desired_yearly:
         return 0.0, None
     gap = _clip((desired_yearly - offered_yearly) / (0.25 * desired_yearly))

@@ -37,9 +37,20 @@ def job_text(job: Job) -> str:
     return html_to_text(job.description_html)
 
 
-def job_features_of(job: Job, *, skills: Iterable[JobSkill] | None = None) -> dict:
-    """A job's features from its fields and text (what enrichment stores)."""
-    rows = list(skills) if skills is not None else list(job.job_skills.select_related("skill"))
+def job_features_of(
+    job: Job, *, skills: Iterable[JobSkill] | None = None, declared: bool | None = None
+) -> dict:
+    """A job's features from its fields and text (what enrichment stores).
+
+    Its JobSkill rows count as requirements only when `declared` (default: a tenant's job),
+    i.e. a recruiter chose them; rows found in the text by the taxonomy (a scraped job's, or
+    those enrichment wrote) add nothing to what the text already says.
+    """
+    if declared is None:
+        declared = job.company.is_tenant
+    rows = []
+    if declared:
+        rows = list(skills) if skills is not None else list(job.job_skills.select_related("skill"))
     salary = None
     if job.salary_currency:
         salary = {
@@ -109,7 +120,8 @@ def job_features_many(ids: Iterable[int]) -> dict[int, dict]:
     }
     missing = [pk for pk in ids if pk not in found]
     if missing:
-        for job in Job.objects.filter(pk__in=missing).prefetch_related("job_skills__skill"):
+        rows = Job.objects.filter(pk__in=missing).select_related("company")
+        for job in rows.prefetch_related("job_skills__skill"):
             found[job.pk] = job_features_of(job, skills=job.job_skills.all())
     return found
 
