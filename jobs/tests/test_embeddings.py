@@ -55,13 +55,15 @@ def test_the_project_imports_without_loading_torch():
 
 
 def test_text_hash_names_the_model_and_its_token_limit(settings):
-    before = embeddings.text_hash("a")
-
     settings.EMBEDDING_MAX_TOKENS = 128
-    assert embeddings.text_hash("a") != before
+    before = embeddings.text_hash("a")
     assert embeddings.model_signature() == "all-MiniLM-L6-v2@128"
 
     settings.EMBEDDING_MAX_TOKENS = 256
+    assert embeddings.text_hash("a") != before
+    assert embeddings.model_signature() == "all-MiniLM-L6-v2@256"
+
+    settings.EMBEDDING_MAX_TOKENS = 128
     assert embeddings.text_hash("a") == before
 
 

@@ -69,9 +69,10 @@ def test_profiles_embed_embeds_each_profile_once_until_its_text_changes(profiles
 
 
 def test_profiles_embed_re_embeds_when_the_token_limit_changes(profiles, settings):
+    settings.EMBEDDING_MAX_TOKENS = 128
     profiles_embed(profiles=CandidateProfile.objects.all())
 
-    settings.EMBEDDING_MAX_TOKENS = 128
+    settings.EMBEDDING_MAX_TOKENS = 256
 
     assert profiles_embed(profiles=CandidateProfile.objects.all()) == 2
     assert profiles_embed(profiles=CandidateProfile.objects.all()) == 0
