@@ -17,7 +17,7 @@ from django.utils.text import slugify
 from accounts.models import Company, User
 from accounts.permissions import require_perm
 from accounts.services import audit_record
-from jobs.embeddings import embed_texts, text_hash
+from jobs.embeddings import embed_texts, text_hash, vectors_store
 from jobs.models import CurrencyRate, Job, SearchQuery, SearchTerm
 from jobs.search import JobSearchResult, currency_rates
 from recruitment.api import ApplicationError
@@ -234,10 +234,13 @@ def jobs_embed(*, jobs: Iterable[Job] | QuerySet[Job], batch_size: int | None = 
         if not todo:
             continue
         vectors = embed_texts([text for _, text, _ in todo])
-        for (job, _, digest), vector in zip(todo, vectors, strict=True):
-            job.embedding = vector
-            job.content_hash = digest
-        Job.objects.bulk_update([job for job, _, _ in todo], ["embedding", "content_hash"])
+        vectors_store(
+            Job,
+            [
+                (job.pk, vector, digest)
+                for (job, _, digest), vector in zip(todo, vectors, strict=True)
+            ],
+        )
         embedded += len(todo)
     return embedded
 

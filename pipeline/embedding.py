@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from accounts.models import CandidateProfile
-from jobs.embeddings import embed_texts, text_hash
+from jobs.embeddings import embed_texts, text_hash, vectors_store
 from jobs.models import Skill
 from pipeline.runs import RunProgress
 
@@ -89,11 +89,12 @@ def profiles_embed(
                 todo.append((profile, text, digest))
         if todo:
             vectors = embed_texts([text for _, text, _ in todo])
-            for (profile, _, digest), vector in zip(todo, vectors, strict=True):
-                profile.embedding = vector
-                profile.content_hash = digest
-            CandidateProfile.objects.bulk_update(
-                [profile for profile, _, _ in todo], ["embedding", "content_hash"]
+            vectors_store(
+                CandidateProfile,
+                [
+                    (profile.pk, vector, digest)
+                    for (profile, _, digest), vector in zip(todo, vectors, strict=True)
+                ],
             )
             embedded += len(todo)
         if progress is not None:

@@ -4,8 +4,13 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from jobs import embeddings
+from jobs.models import Job
+from jobs.tests.factories import JobFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -79,3 +84,18 @@ def test_embed_texts_reads_at_most_the_configured_tokens(settings):
     settings.EMBEDDING_MAX_TOKENS = 256
     full = np.array(embeddings.embed_texts(texts))
     assert full[0] @ full[1] < 0.98
+
+
+@pytest.mark.django_db
+def test_vectors_store_writes_each_rows_vector_and_hash_in_one_statement():
+    first, second = JobFactory(), JobFactory()
+    one = [1.0] + [0.0] * 383
+    two = [0.0, -0.5] + [0.25] * 382
+    with CaptureQueriesContext(connection) as queries:
+        embeddings.vectors_store(Job, [(first.pk, one, "a" * 64), (second.pk, two, "b" * 64)])
+    assert len(queries.captured_queries) == 1
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert list(first.embedding) == one and first.content_hash == "a" * 64
+    assert list(second.embedding) == two and second.content_hash == "b" * 64
+    embeddings.vectors_store(Job, [])  # nothing to write is no statement and no error
