@@ -7,6 +7,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from pgvector.django import HnswIndex, VectorField
 
+from recruitment.constraints import CheckConstraint
+
 EMBEDDING_DIMENSIONS = 384  # all-MiniLM-L6-v2
 
 
@@ -130,7 +132,7 @@ class Membership(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "company"], name="accounts_membership_unique"),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(role__in=Role.values), name="accounts_membership_role_valid"
             ),
         ]
@@ -191,10 +193,10 @@ class CandidateProfile(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(years_experience__lte=70), name="accounts_profile_years_sane"
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(desired_salary_min__isnull=True) | ~Q(desired_salary_currency=""),
                 name="accounts_profile_salary_has_currency",
             ),
@@ -333,7 +335,7 @@ class OutboundEmail(models.Model):
             ),
         ]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(status="sent", sent_at__isnull=False) | ~Q(status="sent"),
                 name="accounts_outbox_sent_has_time",
             ),
@@ -361,10 +363,10 @@ class EmailSuppression(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(email=Lower("email")), name="accounts_suppression_email_lower"
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(
                     reason__in=["bounced", "complained", "unsubscribed", "rejected", "manual"]
                 ),

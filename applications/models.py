@@ -6,6 +6,7 @@ from django.utils.timezone import now
 
 from accounts.models import Company, SalaryPeriod
 from jobs.models import Job
+from recruitment.constraints import CheckConstraint
 
 
 class Stage(models.Model):
@@ -84,11 +85,11 @@ class Application(models.Model):
             models.UniqueConstraint(
                 fields=["job", "candidate"], name="applications_application_once_per_job"
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
                 name="applications_application_rating_range",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=(Q(consent_processing=False) & Q(consent_retention=False))
                 | Q(consented_at__isnull=False),
                 name="applications_application_consent_has_time",
@@ -219,7 +220,7 @@ class Interview(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")), name="applications_interview_ends_after"
             ),
         ]
@@ -255,7 +256,7 @@ class Scorecard(models.Model):
             models.UniqueConstraint(
                 fields=["interview", "author"], name="applications_scorecard_once_per_author"
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(submitted_at__isnull=True) | ~Q(recommendation=""),
                 name="applications_scorecard_submitted_has_recommendation",
             ),
@@ -294,15 +295,13 @@ class Offer(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(
-                condition=Q(salary__gte=0), name="applications_offer_salary_gte_0"
-            ),
+            CheckConstraint(condition=Q(salary__gte=0), name="applications_offer_salary_gte_0"),
             models.UniqueConstraint(
                 fields=["application"],
                 condition=Q(status__in=["draft", "sent", "accepted"]),
                 name="applications_offer_one_live_per_application",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=~Q(status__in=["accepted", "declined"]) | Q(responded_at__isnull=False),
                 name="applications_offer_response_has_time",
             ),

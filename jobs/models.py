@@ -9,6 +9,7 @@ from django.utils import timezone
 from pgvector.django import HnswIndex, VectorField
 
 from accounts.models import EMBEDDING_DIMENSIONS, Company, SalaryPeriod, Seniority
+from recruitment.constraints import CheckConstraint
 
 
 class Skill(models.Model):
@@ -130,22 +131,22 @@ class Job(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["company", "slug"], name="jobs_job_slug_unique"),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(salary_min__isnull=True)
                 | Q(salary_max__isnull=True)
                 | Q(salary_min__lte=F("salary_max")),
                 name="jobs_job_salary_min_lte_max",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=(Q(salary_min__isnull=True) & Q(salary_max__isnull=True))
                 | ~Q(salary_currency=""),
                 name="jobs_job_salary_has_currency",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=~Q(status="open") | Q(published_at__isnull=False),
                 name="jobs_job_open_is_published",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(closes_at__isnull=True)
                 | Q(published_at__isnull=True)
                 | Q(closes_at__gte=F("published_at")),
@@ -224,7 +225,7 @@ class CurrencyRate(models.Model):
     class Meta:
         ordering = ["currency"]
         constraints = [
-            models.CheckConstraint(condition=Q(rate__gt=0), name="jobs_currencyrate_positive"),
+            CheckConstraint(condition=Q(rate__gt=0), name="jobs_currencyrate_positive"),
         ]
 
     def __str__(self):

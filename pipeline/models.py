@@ -6,6 +6,7 @@ from django.utils import timezone
 from accounts.models import CandidateProfile, Company
 from jobs.models import Job
 from pipeline.scraping.config import source_config_validate
+from recruitment.constraints import CheckConstraint
 
 
 class Source(models.Model):
@@ -73,7 +74,7 @@ class ScrapedPosting(models.Model):
             models.UniqueConstraint(
                 fields=["source", "external_id"], name="pipeline_posting_unique_per_source"
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(last_seen_at__gte=F("first_seen_at")),
                 name="pipeline_posting_seen_order",
             ),
@@ -124,12 +125,12 @@ class PipelineRun(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(progress_total__isnull=True)
                 | Q(progress_done__lte=F("progress_total")),
                 name="pipeline_run_progress_within_total",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(finished_at__isnull=True)
                 | Q(started_at__isnull=False, finished_at__gte=F("started_at")),
                 name="pipeline_run_finishes_after_start",
@@ -194,7 +195,7 @@ class Match(models.Model):
         verbose_name_plural = "matches"
         constraints = [
             models.UniqueConstraint(fields=["candidate", "job"], name="pipeline_match_unique"),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(score__gte=0, score__lte=1), name="pipeline_match_score_range"
             ),
         ]
