@@ -68,18 +68,41 @@ def _unique_slug(company: Company, title: str, exclude_pk: int | None = None) ->
 
 
 @transaction.atomic
-def job_create(*, company: Company, title: str, actor: User | None, **fields) -> Job:
+def job_create(
+    *,
+    company: Company,
+    title: str,
+    actor: User | None,
+    publish_at: datetime | None = None,
+    **fields,
+) -> Job:
+    """Create a draft job; with `publish_at`, create it open, published then (one write
+    instead of a create and a `job_publish`, as a crawl does for each new posting; both
+    events are audited)."""
     if actor is not None:
         require_perm(actor, "jobs.create", company)
+        if publish_at is not None:
+            require_perm(actor, "jobs.publish", company)
     unknown = set(fields) - set(JOB_FIELDS)
     if unknown:
         raise TypeError(f"job_create() got unexpected fields: {', '.join(sorted(unknown))}")
     job = Job(
         company=company, title=title, slug=_unique_slug(company, title), created_by=actor, **fields
     )
+    if publish_at is not None:
+        job.status, job.published_at = Job.Status.OPEN, publish_at
+        if job.closes_at and job.closes_at <= publish_at:
+            job.closes_at = None  # as job_publish does with a closing date already past
     job.full_clean()
     job.save()
     audit_record(action="job.created", actor=actor, target=job)
+    if publish_at is not None:
+        audit_record(
+            action="job.published",
+            actor=actor,
+            target=job,
+            changes={"status": [Job.Status.DRAFT, Job.Status.OPEN]},
+        )
     return job
 
 
@@ -188,7 +211,8 @@ def currency_rates_sync() -> int:
     return Job.objects.filter(salary_currency__gt="").update(salary_min_yearly=None)
 
 
-# all-MiniLM-L6-v2 reads 256 tokens at most; more text only costs time.
+# The model reads settings.EMBEDDING_MAX_TOKENS tokens (256 at most, about 1,200 characters):
+# more text only costs tokenising. Title and skills come first, so a low limit keeps them.
 EMBEDDING_DESCRIPTION_CHARS = 1_200
 
 

@@ -503,10 +503,15 @@ def _skill_ids(session: IngestSession, posting: dict[str, Any]) -> set[int]:
     }
 
 
-def _skills_add(job: Job, skill_ids: set[int]) -> None:
-    """Link the posting's skills that the job lacks. Never removes one nor changes a required
-    flag: enrichment reads the job again when its text changed and owns that judgement."""
-    current = set(JobSkill.objects.filter(job=job).values_list("skill_id", flat=True))
+def _skills_add(job: Job, skill_ids: set[int], *, new: bool = False) -> None:
+    """Link the posting's skills that the job lacks (a `new` job lacks them all). Never removes
+    one nor changes a required flag: enrichment reads the job again when its text changed and
+    owns that judgement."""
+    if not skill_ids:
+        return
+    current = (
+        set() if new else set(JobSkill.objects.filter(job=job).values_list("skill_id", flat=True))
+    )
     JobSkill.objects.bulk_create(
         [JobSkill(job=job, skill_id=pk, required=True) for pk in skill_ids - current],
         ignore_conflicts=True,
@@ -525,9 +530,10 @@ def _job_for_new_posting(
         return duplicate, Outcome.DUPLICATE
     create = dict(fields)
     title = create.pop("title")
-    job = job_create(company=company, title=title, actor=None, **create)
-    _skills_add(job, _skill_ids(session, posting))
-    job = job_publish(job=job, actor=None, at=_published_at(posting))
+    job = job_create(
+        company=company, title=title, actor=None, publish_at=_published_at(posting), **create
+    )
+    _skills_add(job, _skill_ids(session, posting), new=True)
     _near_add(session, company, job)
     return job, Outcome.CREATED
 

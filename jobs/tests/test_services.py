@@ -1,7 +1,10 @@
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.models import AuditEvent
 from jobs.models import Job
@@ -55,6 +58,31 @@ def test_publish_close_reopen_archive_with_audit(company, recruiter):
         ("job.closed", ["open", "closed"]),
         ("job.archived", ["closed", "archived"]),
     ]
+
+
+def test_job_create_with_publish_at_creates_it_open_in_one_write(company, recruiter):
+    at = timezone.now() - timedelta(days=2)
+    job = job_create(
+        company=company,
+        title="Designer",
+        actor=recruiter,
+        publish_at=at,
+        closes_at=at - timedelta(days=1),  # already past: dropped, as job_publish does
+    )
+    job.refresh_from_db()
+    assert (job.status, job.published_at, job.closes_at) == (Job.Status.OPEN, at, None)
+    actions = list(
+        AuditEvent.objects.filter(target_id=str(job.pk), target_type="jobs.job")
+        .order_by("id")
+        .values_list("action")
+    )
+    assert actions == [("job.created",), ("job.published",)]
+
+
+def test_job_create_with_publish_at_needs_the_publish_permission(company, interviewer):
+    with pytest.raises(PermissionDenied):
+        job_create(company=company, title="Designer", actor=interviewer, publish_at=timezone.now())
+    assert not Job.objects.exists()
 
 
 def test_invalid_transitions_are_refused(company, recruiter):
