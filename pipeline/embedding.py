@@ -18,7 +18,7 @@ from jobs.embeddings import embed_texts, text_hash, vectors_store
 from jobs.models import Skill
 from pipeline.runs import RunProgress
 
-# The model reads EMBEDDING_MAX_TOKENS tokens at most (256: about 1,200 characters of prose);
+# The model reads EMBEDDING_MAX_TOKENS tokens (256 at most: about 1,200 characters of prose);
 # more text only costs tokenising.
 PROFILE_TEXT_CHARS = 1_200
 _FIELDS = ("headline", "current_title", "skills", "summary", "resume_text", "content_hash")
