@@ -184,7 +184,9 @@ class Job(models.Model):
                 name="jobs_job_embedding_hnsw",
                 fields=["embedding"],
                 m=16,
-                ef_construction=64,
+                # A denser graph than pgvector's default 64: recall holds on clustered
+                # vectors (see MATCH_EF_SEARCH), for a slower build.
+                ef_construction=200,
                 opclasses=["vector_cosine_ops"],
             ),
         ]
