@@ -18,7 +18,7 @@ import base64
 import logging
 import smtplib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 from typing import Any, Protocol
@@ -94,6 +94,14 @@ DELIVERY_RANK: dict[str, int] = {
 
 def email_is_suppressed(email: str) -> bool:
     return EmailSuppression.objects.filter(email=email.strip().lower()).exists()
+
+
+def emails_suppressed(emails: Iterable[str]) -> set[str]:
+    """Which of `emails` are suppressed, as the lower-cased addresses: one query for many."""
+    addresses = {email.strip().lower() for email in emails}
+    if not addresses:
+        return set()
+    return set(EmailSuppression.objects.filter(email__in=addresses).values_list("email", flat=True))
 
 
 def email_suppression_add(
@@ -233,20 +241,18 @@ def email_queue(
     existing = OutboundEmail.objects.filter(dedupe_key=dedupe_key).first()
     if existing is not None:
         return existing, False
-    now = now or timezone.now()
-    email = OutboundEmail(
-        user=user,
+    email = _email_row(
         to=to,
         kind=kind,
-        subject=" ".join(subject.split())[:255],
+        subject=subject,
         body_text=body_text,
-        body_html=body_html,
-        headers=headers or {},
-        refs=refs or [],
-        attachments=attachments or [],
         dedupe_key=dedupe_key,
-        created_at=now,
-        next_attempt_at=now,
+        body_html=body_html,
+        user=user,
+        headers=headers,
+        refs=refs,
+        attachments=attachments,
+        now=now,
     )
     email.full_clean(validate_unique=False)
     try:
@@ -260,6 +266,99 @@ def email_queue(
             raise
         return existing, False
     return email, True
+
+
+def email_build(
+    *,
+    to: str,
+    kind: str,
+    subject: str,
+    body_text: str,
+    dedupe_key: str,
+    body_html: str = "",
+    user: User | None = None,
+    headers: dict[str, str] | None = None,
+    refs: list[int] | None = None,
+    attachments: list[dict] | None = None,
+    now: datetime | None = None,
+) -> OutboundEmail:
+    """An unsaved, validated outbox row for `emails_queue` (arguments as for `email_queue`).
+
+    `user` is not read again (that would be a query per email): pass a row you hold, so it
+    can't be deleted before the transaction commits; its foreign key is checked then anyway.
+    """
+    email = _email_row(
+        to=to,
+        kind=kind,
+        subject=subject,
+        body_text=body_text,
+        dedupe_key=dedupe_key,
+        body_html=body_html,
+        user=user,
+        headers=headers,
+        refs=refs,
+        attachments=attachments,
+        now=now,
+    )
+    email.full_clean(exclude=["user"], validate_unique=False)
+    return email
+
+
+def emails_queue(*, emails: list[OutboundEmail]) -> list[tuple[OutboundEmail, bool]]:
+    """Add rows made by `email_build` to the outbox in one INSERT, leaving out those whose
+    `dedupe_key` is there already (or earlier in `emails`).
+
+    Returns (row, is new) for each of `emails`, in order. Unlike `email_queue` this doesn't wait
+    out a concurrent writer of the same key: that one makes the INSERT fail (IntegrityError) and
+    nothing of the batch is written. So callers serialise the writers of their keys, as the
+    digests do with a lock per user, and call it in the transaction that makes the emails due.
+    """
+    keys = {email.dedupe_key for email in emails}
+    known = {row.dedupe_key: row for row in OutboundEmail.objects.filter(dedupe_key__in=keys)}
+    results: list[tuple[OutboundEmail, bool]] = []
+    new: list[OutboundEmail] = []
+    for email in emails:
+        existing = known.get(email.dedupe_key)
+        if existing is not None:
+            results.append((existing, False))
+            continue
+        known[email.dedupe_key] = email
+        new.append(email)
+        results.append((email, True))
+    if new:
+        OutboundEmail.objects.bulk_create(new)
+    return results
+
+
+def _email_row(
+    *,
+    to: str,
+    kind: str,
+    subject: str,
+    body_text: str,
+    dedupe_key: str,
+    body_html: str,
+    user: User | None,
+    headers: dict[str, str] | None,
+    refs: list[int] | None,
+    attachments: list[dict] | None,
+    now: datetime | None,
+) -> OutboundEmail:
+    now = now or timezone.now()
+    return OutboundEmail(
+        user=user,
+        to=to,
+        kind=kind,
+        subject=" ".join(subject.split())[:255],
+        body_text=body_text,
+        body_html=body_html,
+        headers=headers or {},
+        refs=refs or [],
+        attachments=attachments or [],
+        dedupe_key=dedupe_key,
+        created_at=now,
+        next_attempt_at=now,
+    )
 
 
 # --- Sending ----------------------------------------------------------------------------------

@@ -5,12 +5,16 @@ best first, and marks them notified. A recruiter digest lists, for each open job
 companies, the best matches not yet sent to that recruiter; which ones were sent is kept on the
 outbox rows themselves (`OutboundEmail.refs`).
 
+Users are taken a chunk at a time (DIGEST_CHUNK_SIZE): a few queries read what the chunk's
+digests need, and one INSERT queues them, so a digest costs its rendering, not a dozen queries.
+
 Each email is queued exactly once:
-- the outbox row and the notified marks are written in one transaction;
-- its dedupe key is derived from the user and the sorted ids of the matches it lists, so a
-  re-run (or a redelivered task) that finds the same matches writes nothing new;
-- a transaction-scoped advisory lock per user and digest serialises concurrent runs, so the
-  second one sees the first one's email (not due yet) and its notified matches.
+- the outbox rows and the notified marks of a chunk are written in one transaction;
+- an email's dedupe key is derived from the user and the sorted ids of the matches it lists, so
+  a re-run (or a redelivered task) that finds the same matches writes nothing new;
+- a transaction-scoped advisory lock per user and digest, taken in id order for the whole chunk,
+  serialises concurrent runs, so the second one sees the first one's email (not due yet) and
+  its notified matches.
 Sending is the outbox's job (`accounts.mail.outbox_send_due`), not this module's.
 """
 
@@ -19,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import chain
@@ -26,7 +31,7 @@ from itertools import chain
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Value, Window
+from django.db.models import Count, F, Max, Value, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -34,8 +39,9 @@ from django.utils import timezone
 
 from accounts.mail import (
     DIGESTS,
-    email_is_suppressed,
-    email_queue,
+    email_build,
+    emails_queue,
+    emails_suppressed,
     unsubscribe_headers,
     unsubscribe_token_make,
     unsubscribe_url,
@@ -61,15 +67,41 @@ RECRUITER_DIGEST_PERM = "matches.view"
 # First key of pg_advisory_xact_lock(key, user id), one per digest kind.
 DIGEST_LOCK_KEYS = {CANDIDATE_KIND: 7_301, RECRUITER_KIND: 7_302}
 _PREFERENCE_FIELD = {CANDIDATE_KIND: "match_digest", RECRUITER_KIND: "recruiter_digest"}
+# Users whose digests are built in one transaction: big enough that the chunk's queries cost
+# little per digest, small enough that its locks are held for a fraction of a second.
+DIGEST_CHUNK_SIZE = 200
+# What a candidate digest reads of a match, its job and company (a job row also holds its
+# description and embedding, which would cost more to load than the whole digest).
+_CANDIDATE_MATCH_FIELDS = (
+    "score",
+    "explanation",
+    "job__title",
+    "job__city",
+    "job__region",
+    "job__country",
+    "job__remote",
+    "job__salary_min",
+    "job__salary_max",
+    "job__salary_currency",
+    "job__salary_period",
+    "job__external_url",
+    "job__company__name",
+)
 
 
 @dataclass(frozen=True)
 class DigestOutcome:
     """What happened for one user: queued, not_due, nothing_new, off, suppressed, inactive,
-    gone, or duplicate (the same matches were already queued)."""
+    gone, duplicate (the same matches were already queued), or invalid (`error` says why)."""
 
     status: str
     email: OutboundEmail | None = None
+    error: ValidationError | None = None
+
+
+# Builds the email of one due user (it raises ValidationError for an unusable one) and returns
+# it with the ids of the matches to mark notified once it is queued; None when there is nothing.
+_Build = Callable[[User], tuple[OutboundEmail, list[int]] | None]
 
 
 def digests_send(*, now: datetime | None = None, progress: RunProgress | None = None) -> dict:
@@ -83,29 +115,31 @@ def digests_send(*, now: datetime | None = None, progress: RunProgress | None = 
     if progress is not None:
         progress.add_total(len(candidate_ids) + len(recruiter_ids))
     counts: Counter[str] = Counter()
-    for prefix, user_ids, build in (
-        ("candidate", candidate_ids, candidate_digest_queue),
-        ("recruiter", recruiter_ids, recruiter_digest_queue),
+    for prefix, user_ids, queue in (
+        ("candidate", candidate_ids, candidate_digests_queue),
+        ("recruiter", recruiter_ids, recruiter_digests_queue),
     ):
-        for user_id in user_ids:
-            key = f"{prefix}_{_outcome(build, user_id=user_id, now=now, progress=progress)}"
-            counts[key] += 1
+        for start in range(0, len(user_ids), DIGEST_CHUNK_SIZE):
+            chunk = user_ids[start : start + DIGEST_CHUNK_SIZE]
+            outcomes = queue(user_ids=chunk, now=now)
+            chunk_counts = Counter(f"{prefix}_{outcomes[user_id].status}" for user_id in chunk)
+            for user_id in chunk:
+                _report_invalid(user_id, outcomes[user_id], progress)
+            counts.update(chunk_counts)
             if progress is not None:
-                progress.advance(1, **{key: 1})
+                progress.advance(len(chunk), **chunk_counts)
     counts["emails_queued"] = counts["candidate_queued"] + counts["recruiter_queued"]
     return dict(counts)
 
 
-def _outcome(build, *, user_id: int, now: datetime, progress: RunProgress | None) -> str:
-    try:
-        return build(user_id=user_id, now=now).status
-    except ValidationError as exc:
-        # One user's unusable address (say) must not stop everybody else's digest.
-        if progress is not None:
-            progress.skip("invalid", detail=f"user {user_id}: {exc}")
-        else:
-            logger.warning("digest skipped", extra={"user": user_id, "error": str(exc)})
-        return "invalid"
+def _report_invalid(user_id: int, outcome: DigestOutcome, progress: RunProgress | None) -> None:
+    # One user's unusable address (say) must not stop everybody else's digest.
+    if outcome.error is None:
+        return
+    if progress is not None:
+        progress.skip("invalid", detail=f"user {user_id}: {outcome.error}")
+    else:
+        logger.warning("digest skipped", extra={"user": user_id, "error": str(outcome.error)})
 
 
 # --- Candidates -------------------------------------------------------------------------------
@@ -130,35 +164,62 @@ def _candidate_user_ids() -> list[int]:
 
 
 @transaction.atomic
-def candidate_digest_queue(*, user_id: int, now: datetime | None = None) -> DigestOutcome:
-    """Queue one candidate's digest of new matches if it is due, and mark them notified."""
+def candidate_digests_queue(
+    *, user_ids: list[int], now: datetime | None = None
+) -> dict[int, DigestOutcome]:
+    """Queue the due digests of new matches of these candidates and mark the matches notified;
+    return each user's outcome."""
     now = now or timezone.now()
-    _lock(CANDIDATE_KIND, user_id)
-    user = User.objects.filter(pk=user_id).first()
-    if user is None:  # deleted since the run listed it
-        return DigestOutcome("gone")
-    skip = _skip_reason(user, CANDIDATE_KIND, now)
-    if skip:
-        return DigestOutcome(skip)
-    new = Match.objects.filter(
-        candidate__user_id=user_id,
-        status=Match.Status.NEW,
-        stale_at__isnull=True,
-        job__status=Job.Status.OPEN,
+    due, outcomes = _due_users(CANDIDATE_KIND, user_ids=user_ids, now=now)
+    new = _candidate_new_matches(user_ids=[user.pk for user in due])
+
+    def build(user: User) -> tuple[OutboundEmail, list[int]] | None:
+        matches, total = new.get(user.pk, ([], 0))
+        return _candidate_email(user, matches, more=total - len(matches), now=now)
+
+    return {**outcomes, **_digests_queue(due, build=build, now=now)}
+
+
+def _candidate_new_matches(*, user_ids: list[int]) -> dict[int, tuple[list[Match], int]]:
+    """Per user: the best DIGEST_MAX_MATCHES new matches on open jobs, best first, and how many
+    new ones there are in all."""
+    user = F("candidate__user_id")
+    ranked = (
+        Match.objects.filter(
+            candidate__user_id__in=user_ids,
+            status=Match.Status.NEW,
+            stale_at__isnull=True,
+            job__status=Job.Status.OPEN,
+        )
+        .annotate(
+            digest_user_id=user,
+            rank=Window(RowNumber(), partition_by=[user], order_by=[F("score").desc(), "pk"]),
+            new_total=Window(Count("pk"), partition_by=[user]),
+        )
+        .filter(rank__lte=settings.DIGEST_MAX_MATCHES)
+        .select_related("job__company")
+        .only(*_CANDIDATE_MATCH_FIELDS)
+        .order_by("digest_user_id", "rank")
     )
-    matches = list(
-        new.select_related("job__company").order_by("-score", "pk")[: settings.DIGEST_MAX_MATCHES]
-    )
+    new: dict[int, tuple[list[Match], int]] = {}
+    for match in ranked:
+        new.setdefault(match.digest_user_id, ([], match.new_total))[0].append(match)
+    return new
+
+
+def _candidate_email(
+    user: User, matches: list[Match], *, more: int, now: datetime
+) -> tuple[OutboundEmail, list[int]] | None:
     if not matches:
-        return DigestOutcome("nothing_new")
+        return None
     ids = sorted(match.pk for match in matches)
     context = {
         **_common_context(user, CANDIDATE_KIND),
         "matches": [_match_for_candidate(match) for match in matches],
-        "more": new.count() - len(matches),
+        "more": more,
     }
     count = len(matches)
-    email, created = email_queue(
+    email = email_build(
         to=user.email,
         user=user,
         kind=CANDIDATE_KIND,
@@ -170,10 +231,7 @@ def candidate_digest_queue(*, user_id: int, now: datetime | None = None) -> Dige
         dedupe_key=_dedupe_key(CANDIDATE_KIND, user.pk, ids),
         now=now,
     )
-    Match.objects.filter(pk__in=ids, status=Match.Status.NEW).update(
-        status=Match.Status.NOTIFIED, notified_at=now
-    )
-    return DigestOutcome("queued" if created else "duplicate", email)
+    return email, ids
 
 
 def _match_for_candidate(match: Match) -> dict:
@@ -225,19 +283,25 @@ def _recruiter_user_ids(*, now: datetime) -> list[int]:
 
 
 @transaction.atomic
-def recruiter_digest_queue(*, user_id: int, now: datetime | None = None) -> DigestOutcome:
-    """Queue one recruiter's digest: per open job, the best matches not yet sent to them."""
+def recruiter_digests_queue(
+    *, user_ids: list[int], now: datetime | None = None
+) -> dict[int, DigestOutcome]:
+    """Queue these recruiters' due digests: per open job, the best matches not yet sent to them.
+    Return each user's outcome."""
     now = now or timezone.now()
-    _lock(RECRUITER_KIND, user_id)
-    user = User.objects.filter(pk=user_id).first()
-    if user is None:  # deleted since the run listed it
-        return DigestOutcome("gone")
-    skip = _skip_reason(user, RECRUITER_KIND, now)
-    if skip:
-        return DigestOutcome(skip)
-    matches = _recruiter_matches(user_id=user_id, now=now)
+    due, outcomes = _due_users(RECRUITER_KIND, user_ids=user_ids, now=now)
+
+    def build(user: User) -> tuple[OutboundEmail, list[int]] | None:
+        return _recruiter_email(user, _recruiter_matches(user_id=user.pk, now=now), now=now)
+
+    return {**outcomes, **_digests_queue(due, build=build, now=now)}
+
+
+def _recruiter_email(
+    user: User, matches: list[Match], *, now: datetime
+) -> tuple[OutboundEmail, list[int]] | None:
     if not matches:
-        return DigestOutcome("nothing_new")
+        return None
     ids = sorted(match.pk for match in matches)
     jobs: dict[int, dict] = {}
     for match in matches:
@@ -260,7 +324,7 @@ def recruiter_digest_queue(*, user_id: int, now: datetime | None = None) -> Dige
         "matches_url": _admin_url("admin:pipeline_match_changelist"),
     }
     count = len(matches)
-    email, created = email_queue(
+    email = email_build(
         to=user.email,
         user=user,
         kind=RECRUITER_KIND,
@@ -272,7 +336,8 @@ def recruiter_digest_queue(*, user_id: int, now: datetime | None = None) -> Dige
         dedupe_key=_dedupe_key(RECRUITER_KIND, user.pk, ids),
         now=now,
     )
-    return DigestOutcome("queued" if created else "duplicate", email)
+    # The recruiter digest doesn't change what the candidates are told: nothing to mark.
+    return email, []
 
 
 def _recruiter_matches(*, user_id: int, now: datetime) -> list[Match]:
@@ -336,32 +401,104 @@ def _match_for_recruiter(match: Match) -> dict:
 # --- Shared -----------------------------------------------------------------------------------
 
 
-def _lock(kind: str, user_id: int) -> None:
-    """Serialise the digest builders of one user and kind until the transaction ends."""
+def _due_users(
+    kind: str, *, user_ids: list[int], now: datetime
+) -> tuple[list[User], dict[int, DigestOutcome]]:
+    """Lock the users' digests of `kind` until the transaction ends; return the users whose
+    digest is due, and the outcome of the others. Read what goes in the digests after this."""
+    _lock(kind, user_ids)
+    outcomes = {user_id: DigestOutcome("gone") for user_id in user_ids}  # deleted since listed
+    due: list[User] = []
+    for user, skip in _skip_reasons(_users_held(user_ids), kind, now):
+        if skip:
+            outcomes[user.pk] = DigestOutcome(skip)
+        else:
+            del outcomes[user.pk]
+            due.append(user)
+    return due, outcomes
+
+
+def _digests_queue(users: list[User], *, build: _Build, now: datetime) -> dict[int, DigestOutcome]:
+    """Build each user's email, queue them all at once, and mark what they report on notified;
+    return each user's outcome. Call it in the transaction that locked the users."""
+    outcomes: dict[int, DigestOutcome] = {}
+    built: list[tuple[User, OutboundEmail, list[int]]] = []
+    for user in users:
+        try:
+            made = build(user)
+        except ValidationError as exc:
+            outcomes[user.pk] = DigestOutcome("invalid", error=exc)
+            continue
+        if made is None:
+            outcomes[user.pk] = DigestOutcome("nothing_new")
+        else:
+            built.append((user, *made))
+    queued = emails_queue(emails=[email for _, email, _ in built])
+    notified: list[int] = []
+    for (user, _, match_ids), (email, created) in zip(built, queued, strict=True):
+        outcomes[user.pk] = DigestOutcome("queued" if created else "duplicate", email)
+        notified.extend(match_ids)
+    if notified:
+        Match.objects.filter(pk__in=notified, status=Match.Status.NEW).update(
+            status=Match.Status.NOTIFIED, notified_at=now
+        )
+    return outcomes
+
+
+def _lock(kind: str, user_ids: list[int]) -> None:
+    """Serialise the digest builders of these users and kind until the transaction ends. The
+    locks are taken in one order, so two runs locking overlapping chunks can't deadlock."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s, %s)",
-            [DIGEST_LOCK_KEYS[kind], user_id % 2_147_483_647],
+            "SELECT count(pg_advisory_xact_lock(%s::integer, user_key))"
+            " FROM unnest(%s::integer[]) AS user_key",
+            [DIGEST_LOCK_KEYS[kind], sorted({pk % 2_147_483_647 for pk in user_ids})],
         )
 
 
-def _skip_reason(user: User, kind: str, now: datetime) -> str:
-    """Why `user` gets no digest of `kind` now, or "" when one is due."""
+def _users_held(user_ids: list[int]) -> list[User]:
+    """The users still there, in id order, held (FOR KEY SHARE) so that none is deleted before
+    its email, which refers to it, commits; their other changes (a login) don't wait."""
+    table, pk = connection.ops.quote_name(User._meta.db_table), User._meta.pk.column
+    return list(
+        User.objects.raw(
+            f"SELECT * FROM {table} WHERE {pk} = ANY(%s) ORDER BY {pk} FOR KEY SHARE",
+            [list(user_ids)],
+        )
+    )
+
+
+def _skip_reasons(users: list[User], kind: str, now: datetime) -> list[tuple[User, str]]:
+    """Each user with why they get no digest of `kind` now, or "" when one is due."""
+    field = _PREFERENCE_FIELD[kind]
+    default = NotificationPreference._meta.get_field(field).default
+    ids = [user.pk for user in users]
+    frequencies = dict(
+        NotificationPreference.objects.filter(user_id__in=ids).values_list("user_id", field)
+    )
+    suppressed = emails_suppressed(user.email for user in users)
+    last_sent = dict(
+        OutboundEmail.objects.filter(user_id__in=ids, kind=kind)
+        .values("user_id")
+        .annotate(last=Max("created_at"))
+        .values_list("user_id", "last")
+    )
+    return [
+        (user, _skip_reason(user, frequencies.get(user.pk) or default, suppressed, last_sent, now))
+        for user in users
+    ]
+
+
+def _skip_reason(
+    user: User, frequency: str, suppressed: set[str], last_sent: dict[int, datetime], now: datetime
+) -> str:
     if not user.is_active:
         return "inactive"
-    field = _PREFERENCE_FIELD[kind]
-    frequency = NotificationPreference.objects.filter(user=user).values_list(field, flat=True)
-    frequency = frequency.first() or NotificationPreference._meta.get_field(field).default
     if frequency == DigestFrequency.NEVER:
         return "off"
-    if email_is_suppressed(user.email):
+    if user.email.strip().lower() in suppressed:
         return "suppressed"
-    last = (
-        OutboundEmail.objects.filter(user=user, kind=kind)
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)
-        .first()
-    )
+    last = last_sent.get(user.pk)
     if last is not None and not _due(frequency, last=last, now=now):
         return "not_due"
     return ""

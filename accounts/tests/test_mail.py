@@ -13,14 +13,19 @@ from datetime import timedelta
 import pytest
 import responses
 from anymail.exceptions import AnymailRecipientsRefused
+from django.core.exceptions import ValidationError
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.mail import (
+    email_build,
     email_delivery_record,
     email_queue,
+    emails_queue,
+    emails_suppressed,
     outbox_claim,
     outbox_retry_delay,
     outbox_send_due,
@@ -106,6 +111,58 @@ def test_email_queue_with_the_same_dedupe_key_adds_one_row(db):
     assert OutboundEmail.objects.filter(dedupe_key="test.hello:42").count() == 1
     assert again.subject == "Hello there"  # one line: a header can't carry a newline
     assert again.refs == [3, 1] and again.status == OutboundEmail.Status.QUEUED
+
+
+def _built(key: str, **overrides) -> OutboundEmail:
+    fields = {"to": "ada@example.com", "kind": "test.hello", "subject": "Hello", "body_text": "Hi."}
+    return email_build(**{**fields, **overrides}, dedupe_key=key)
+
+
+def test_emails_queue_inserts_the_new_rows_at_once_and_returns_the_known_ones(db):
+    known = _queue(dedupe_key="k-known")
+    user = UserFactory()
+    batch = [
+        _built("k-new", user=user, to=user.email, refs=[2, 1], subject="New\nline"),
+        _built("k-known"),
+        _built("k-other"),
+        _built("k-new"),  # the same email twice in one batch
+    ]
+
+    with CaptureQueriesContext(connection) as queries:
+        results = emails_queue(emails=batch)
+
+    assert len(queries) == 2  # the known keys, then one INSERT
+    assert [created for _, created in results] == [True, False, True, False]
+    assert results[1][0].pk == known.pk
+    assert results[3][0] is results[0][0]
+    assert OutboundEmail.objects.count() == 3
+    row = OutboundEmail.objects.get(dedupe_key="k-new")
+    assert row.pk == results[0][0].pk and row.user == user and row.refs == [2, 1]
+    assert row.subject == "New line" and row.status == OutboundEmail.Status.QUEUED
+    assert emails_queue(emails=[_built("k-other")])[0][1] is False
+
+
+def test_email_build_validates_without_a_query(db):
+    user = UserFactory()
+
+    with CaptureQueriesContext(connection) as queries:
+        email = _built("k1", user=user)
+        with pytest.raises(ValidationError) as error:
+            _built("k2", to="not an address")
+
+    assert len(queries) == 0
+    assert email.pk is None and email.next_attempt_at == email.created_at
+    assert "to" in error.value.message_dict
+
+
+def test_emails_suppressed_answers_for_many_addresses_in_one_query(db):
+    EmailSuppression.objects.create(email="bounced@example.com", reason="bounced")
+
+    with CaptureQueriesContext(connection) as queries:
+        suppressed = emails_suppressed([" Bounced@Example.com", "ada@example.com"])
+
+    assert suppressed == {"bounced@example.com"} and len(queries) == 1
+    assert emails_suppressed([]) == set()
 
 
 # --- Sending ----------------------------------------------------------------------------------
