@@ -92,10 +92,6 @@ DELIVERY_RANK: dict[str, int] = {
 # --- Suppression ------------------------------------------------------------------------------
 
 
-def email_is_suppressed(email: str) -> bool:
-    return EmailSuppression.objects.filter(email=email.strip().lower()).exists()
-
-
 def emails_suppressed(emails: Iterable[str]) -> set[str]:
     """Which of `emails` are suppressed, as the lower-cased addresses: one query for many."""
     addresses = {email.strip().lower() for email in emails}
