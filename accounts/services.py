@@ -33,7 +33,7 @@ API_KEY_SCOPES = frozenset(
 )
 
 
-def audit_record(
+def audit_event_build(
     *,
     action: str,
     actor: User | None = None,
@@ -42,7 +42,7 @@ def audit_record(
     changes: dict | None = None,
     ip_address: str | None = None,
 ) -> AuditEvent:
-    """Append one event to the audit trail. Call it inside the write's transaction."""
+    """One event of the audit trail, validated and not saved yet."""
     if company is None and target is not None:
         company_id = (
             target.pk if isinstance(target, Company) else getattr(target, "company_id", None)
@@ -60,9 +60,33 @@ def audit_record(
         changes=changes or {},
         ip_address=ip_address,
     )
-    event.full_clean()
+    # Its actor and company are the caller's own objects: checking that they exist would cost
+    # a query each and cannot fail inside the write's transaction.
+    event.full_clean(exclude=["actor", "company"])
+    return event
+
+
+def audit_record(
+    *,
+    action: str,
+    actor: User | None = None,
+    target: Any = None,
+    company: Company | None = None,
+    changes: dict | None = None,
+    ip_address: str | None = None,
+) -> AuditEvent:
+    """Append one event to the audit trail. Call it inside the write's transaction."""
+    event = audit_event_build(
+        action=action, actor=actor, target=target, company=company, changes=changes,
+        ip_address=ip_address,
+    )  # fmt: skip
     event.save()
     return event
+
+
+def audit_records(events: list[AuditEvent]) -> None:
+    """Append events made by `audit_event_build`, in one INSERT."""
+    AuditEvent.objects.bulk_create(events)
 
 
 def user_create(

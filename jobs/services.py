@@ -3,6 +3,7 @@ writes of search: its vocabulary, currency rates, job embeddings and analytics."
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -16,7 +17,7 @@ from django.utils.text import slugify
 
 from accounts.models import Company, User
 from accounts.permissions import require_perm
-from accounts.services import audit_record
+from accounts.services import audit_event_build, audit_record, audit_records
 from jobs.embeddings import embed_texts, text_hash, vectors_store
 from jobs.models import CurrencyRate, Job, SearchQuery, SearchTerm
 from jobs.search import JobSearchResult, currency_rates
@@ -106,28 +107,56 @@ def job_create(
     return job
 
 
-@transaction.atomic
-def job_update(*, job: Job, actor: User | None, **fields) -> Job:
-    if actor is not None:
-        require_perm(actor, "jobs.edit", job)
+def job_changes_set(*, job: Job, **fields) -> dict[str, list[str]]:
+    """Set the `fields` that differ on `job` and validate it, without saving; return the
+    changes as the audit trail records them (empty: nothing to save). With `jobs_changes_save`
+    it is `job_update` for many jobs at once.
+
+    The company and creator are not checked again: no field here changes them, and checking
+    that they exist (and the slug unique within the company) costs three queries.
+    """
     unknown = set(fields) - set(JOB_FIELDS)
     if unknown:
-        raise TypeError(f"job_update() got unexpected fields: {', '.join(sorted(unknown))}")
+        raise TypeError(f"job update got unexpected fields: {', '.join(sorted(unknown))}")
     changes = {}
     for name, value in fields.items():
         old = getattr(job, name)
         if old != value:
-            changes[name] = [old, value]
+            changes[name] = [str(old), str(value)]
             setattr(job, name, value)
     if changes:
-        job.full_clean()
-        job.save()
-        audit_record(
-            action="job.updated",
-            actor=actor,
-            target=job,
-            changes={k: [str(a), str(b)] for k, (a, b) in changes.items()},
+        job.full_clean(exclude=["company", "created_by"])
+    return changes
+
+
+def jobs_changes_save(*, changes: dict[Job, dict[str, list[str]]], actor: User | None) -> None:
+    """Save what `job_changes_set` set on each job, with its `job.updated` audit event: one
+    UPDATE per set of changed fields and one INSERT of events. Call it in a transaction that
+    holds the jobs' rows."""
+    by_fields: dict[tuple[str, ...], list[Job]] = defaultdict(list)
+    events = []
+    now = timezone.now()
+    for job, changed in changes.items():
+        if not changed:
+            continue
+        job.updated_at = now  # what save() sets (auto_now)
+        by_fields[tuple(sorted(changed))].append(job)
+        events.append(
+            audit_event_build(action="job.updated", actor=actor, target=job, changes=changed)
         )
+    for names, jobs in by_fields.items():
+        Job.objects.bulk_update(jobs, [*names, "updated_at"])
+    audit_records(events)
+
+
+@transaction.atomic
+def job_update(*, job: Job, actor: User | None, **fields) -> Job:
+    if actor is not None:
+        require_perm(actor, "jobs.edit", job)
+    changes = job_changes_set(job=job, **fields)
+    if changes:
+        job.save()
+        audit_record(action="job.updated", actor=actor, target=job, changes=changes)
     return job
 
 

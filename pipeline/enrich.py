@@ -4,6 +4,7 @@ then give what changed new vectors.
 A job or profile is read again only when what it is read from changed: a hash of its text and
 fields (after enrichment's own writes) is kept beside its features (`JobEnrichment`,
 `ProfileEnrichment`), with the reader's version, so a better reader re-reads everything once.
+Items are read `CHUNK` to a transaction, with a few queries per chunk rather than per item.
 
 What the text says fills the fields the structured data lacks:
 - jobs: place, remote/hybrid/on site, seniority, salary and skills with their required flag
@@ -20,7 +21,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -30,7 +32,7 @@ from django.utils import timezone
 
 from accounts.models import CandidateProfile, RemotePreference, SalaryPeriod
 from jobs.models import Job, JobSkill, Skill
-from jobs.services import job_update, jobs_embed
+from jobs.services import job_changes_set, jobs_changes_save, jobs_embed
 from jobs.skills import SkillMatcher, skill_matcher
 from pipeline.embedding import profiles_embed
 from pipeline.matching.features import (
@@ -53,6 +55,9 @@ logger = logging.getLogger(__name__)
 
 LEVEL_SENIORITY = {0: "intern", 1: "junior", 2: "mid", 3: "senior", 4: "lead"}
 MAX_SALARY = 2_147_483_647
+# Items read per transaction, in a few queries whatever the size; their rows stay locked until
+# it commits (about a second).
+CHUNK = 200
 
 
 def _digest(parts: Iterable[Any]) -> str:
@@ -68,12 +73,26 @@ def _ids(items: Iterable | QuerySet | None, default: QuerySet) -> list[int]:
     return [item.pk for item in items]
 
 
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+def _is_current(enrichment: JobEnrichment | ProfileEnrichment | None, inputs: str) -> bool:
+    return (
+        enrichment is not None
+        and enrichment.text_hash == inputs
+        and enrichment.features.get("version") == FEATURES_VERSION
+    )
+
+
 class _Skills:
     """The database's skill taxonomy for one run: found in text, by slug, by id."""
 
     def __init__(self) -> None:
         self.matcher: SkillMatcher = skill_matcher()
         self._ids: dict[str, int] | None = None
+        self.names: dict[str, str] = {skill.slug: skill.name for skill in self.matcher.skills}
 
     def find(self, text: str | None, *, prose: bool = True) -> list[str]:
         """Slugs of the skills written in `text`, in order."""
@@ -84,6 +103,72 @@ class _Skills:
         if self._ids is None:
             self._ids = dict(Skill.objects.values_list("slug", "id"))
         return self._ids
+
+
+# By id of each item found: whether it was read, or why nothing of it could be written.
+_Read = dict[int, bool | ValidationError]
+
+
+def _enrich_chunks(
+    ids: list[int],
+    read: Callable[[list[int]], _Read],
+    *,
+    noun: str,
+    counts: dict,
+    progress: RunProgress | None,
+) -> list[int]:
+    """Read `ids` a chunk per transaction with `read`; count each one in `counts` and
+    `progress`, and return the ids that were read.
+
+    One item whose fields cannot take what its text says is skipped, the rest of its chunk
+    kept. A value only the database refuses (DataError) fails the whole chunk, which is then
+    read one item per transaction to skip just that one.
+    """
+    enriched: list[int] = []
+    for chunk in _chunks(ids):
+        try:
+            with transaction.atomic():
+                results = read(chunk)
+        except DataError:
+            results = {pk: _read_one(read, pk) for pk in chunk}
+        for pk in chunk:
+            done = results.get(pk)  # None: deleted since the list was made
+            if isinstance(done, ValidationError | DataError):
+                counts["skipped"] += 1
+                if progress:
+                    progress.skip(f"{noun}_enrich_invalid", detail=f"{noun} {pk}: {done}")
+                else:
+                    logger.warning(
+                        f"{noun} enrichment skipped", extra={noun: pk, "error": str(done)}
+                    )
+                done = None
+            if done:
+                enriched.append(pk)
+                counts["enriched"] += 1
+            elif done is False:
+                counts["unchanged"] += 1
+            if progress:
+                progress.advance(**{f"{noun}s.{'enriched' if done else 'unchanged'}": 1})
+    return enriched
+
+
+def _read_one(
+    read: Callable[[list[int]], _Read], pk: int
+) -> bool | ValidationError | DataError | None:
+    try:
+        with transaction.atomic():
+            return read([pk]).get(pk)
+    except DataError as error:
+        return error
+
+
+def _one(result: _Read, pk: int, model: type) -> bool:
+    """The result for one item read alone, raised as the item's own functions raise it."""
+    if pk not in result:
+        raise model.DoesNotExist(f"{model.__name__} {pk} does not exist.")
+    if isinstance(result[pk], ValidationError):
+        raise result[pk]
+    return result[pk]
 
 
 # --- Jobs --------------------------------------------------------------------------------------
@@ -99,8 +184,15 @@ def _job_inputs(job: Job, skills: list[tuple[int, bool]]) -> str:
     )  # fmt: skip
 
 
-def _job_skill_rows(job: Job) -> list[JobSkill]:
-    return list(JobSkill.objects.filter(job=job).select_related("skill"))
+def _job_skill_rows(ids: Iterable[int]) -> dict[int, list[JobSkill]]:
+    rows: dict[int, list[JobSkill]] = {pk: [] for pk in ids}
+    for row in JobSkill.objects.filter(job_id__in=rows).select_related("skill").order_by("pk"):
+        rows[row.job_id].append(row)
+    return rows
+
+
+def _skill_pairs(rows: list[JobSkill]) -> list[tuple[int, bool]]:
+    return [(row.skill_id, row.required) for row in rows]
 
 
 def _salary_fields(salary: dict | None) -> dict[str, Any]:
@@ -148,27 +240,38 @@ def _job_fills(job: Job, read: dict, filled_before: set[str]) -> dict[str, Any]:
 
 
 def _job_skills_write(
-    job: Job, rows: list[JobSkill], found: dict[str, bool], taxonomy: _Skills, *, tenant: bool
-) -> bool:
-    """Create the JobSkill rows of skills the text names, with their required flag; on a
-    scraped job also correct the flag of existing rows. Return whether anything changed."""
+    found: dict[int, dict[str, bool]],
+    rows: dict[int, list[JobSkill]],
+    tenant: set[int],
+    taxonomy: _Skills,
+) -> set[int]:
+    """Create the JobSkill rows of skills the texts name (`found` by job id), with their
+    required flag; on scraped jobs also correct the flag of existing rows. Return the ids of
+    the jobs whose skills changed."""
     ids = taxonomy.ids()
-    current = {row.skill.slug: row for row in rows}
-    changed = False
-    create = [
-        JobSkill(job=job, skill_id=ids[slug], required=required)
-        for slug, required in found.items()
-        if slug not in current and slug in ids
-    ]
+    changed: set[int] = set()
+    create: list[JobSkill] = []
+    flags: dict[bool, list[int]] = {True: [], False: []}
+    for pk, skills in found.items():
+        current = {row.skill.slug: row for row in rows[pk]}
+        new = [
+            JobSkill(job_id=pk, skill_id=ids[slug], required=required)
+            for slug, required in skills.items()
+            if slug not in current and slug in ids
+        ]
+        create += new
+        fixed = [] if pk in tenant else [
+            row for slug, row in current.items() if slug in skills and row.required != skills[slug]
+        ]  # fmt: skip
+        for row in fixed:
+            flags[skills[row.skill.slug]].append(row.pk)
+        if new or fixed:
+            changed.add(pk)
     if create:
         JobSkill.objects.bulk_create(create, ignore_conflicts=True)
-        changed = True
-    if not tenant:
-        for slug, row in current.items():
-            if slug in found and row.required != found[slug]:
-                row.required = found[slug]
-                row.save(update_fields=["required"])
-                changed = True
+    for required, pks in flags.items():
+        if pks:
+            JobSkill.objects.filter(pk__in=pks).update(required=required)
     return changed
 
 
@@ -190,46 +293,73 @@ def _found_job_skills(job: Job, text: str, taxonomy: _Skills) -> dict[str, bool]
     return found
 
 
+def _jobs_read(ids: list[int], taxonomy: _Skills, *, force: bool = False) -> _Read:
+    """Read the jobs `ids` whose inputs changed (or all, with `force`), in the caller's
+    transaction, with a few queries for the lot. Return, by id of each job found: whether it
+    was read, or the ValidationError that kept its fields (and so everything of it) unwritten.
+
+    Fields are written as `job_update` writes them (validated, audited), but in one UPDATE
+    per set of changed fields and one INSERT of audit events (`jobs_changes_save`).
+    """
+    locked = Job.objects.select_for_update(of=("self",)).select_related("company")
+    jobs = {job.pk: job for job in locked.filter(pk__in=ids).order_by("pk")}
+    enrichments = {row.pk: row for row in JobEnrichment.objects.filter(job_id__in=jobs)}
+    rows = _job_skill_rows(jobs)
+    results: _Read = {}
+    filled: dict[int, set[str]] = {}
+    changes: dict[Job, dict[str, list[str]]] = {}
+    found: dict[int, dict[str, bool]] = {}
+    for pk, job in jobs.items():
+        enrichment = enrichments.get(pk)
+        if not force and _is_current(enrichment, _job_inputs(job, _skill_pairs(rows[pk]))):
+            results[pk] = False
+            continue
+        text = job_text(job)
+        filled_before = set(enrichment.filled) if enrichment else set()
+        fields = _job_fills(job, job_features(title=job.title, text=text), filled_before)
+        if fields:
+            try:
+                changes[job] = job_changes_set(job=job, **fields)
+            except ValidationError as error:
+                results[pk] = error
+                continue
+        results[pk] = True
+        filled[pk] = filled_before | {"salary" if n.startswith("salary") else n for n in fields}
+        if not job.company.is_tenant or not rows[pk] or "skills" in filled_before:
+            found[pk] = _found_job_skills(job, text, taxonomy)
+    jobs_changes_save(changes=changes, actor=None)
+    tenant = {pk for pk in found if jobs[pk].company.is_tenant}
+    changed = _job_skills_write(found, rows, tenant, taxonomy)
+    rows.update(_job_skill_rows(changed))
+    now = timezone.now()
+    read = []
+    for pk, names in filled.items():
+        job = jobs[pk]
+        if pk in changed:
+            names.add("skills")
+        declared = job.company.is_tenant and "skills" not in names
+        read.append(
+            JobEnrichment(
+                job=job,
+                text_hash=_job_inputs(job, _skill_pairs(rows[pk])),
+                features=job_features_of(job, skills=rows[pk], declared=declared),
+                filled=sorted(names),
+                enriched_at=now,
+            )
+        )
+    JobEnrichment.objects.bulk_create(
+        read,
+        update_conflicts=True,
+        unique_fields=["job"],
+        update_fields=["text_hash", "features", "filled", "enriched_at"],
+    )
+    return results
+
+
 @transaction.atomic
 def job_enrich(*, job: Job, taxonomy: _Skills | None = None, force: bool = False) -> bool:
     """Read one job again if its inputs changed (or `force`); return whether it was read."""
-    taxonomy = taxonomy or _Skills()
-    job = Job.objects.select_for_update().select_related("company").get(pk=job.pk)
-    enrichment = JobEnrichment.objects.filter(job=job).first()
-    rows = _job_skill_rows(job)
-    before = _job_inputs(job, [(row.skill_id, row.required) for row in rows])
-    if (
-        not force
-        and enrichment is not None
-        and enrichment.text_hash == before
-        and enrichment.features.get("version") == FEATURES_VERSION
-    ):
-        return False
-    text = job_text(job)
-    filled_before = set(enrichment.filled) if enrichment else set()
-    tenant = job.company.is_tenant
-    read = job_features(title=job.title, text=text)
-    fields = _job_fills(job, read, filled_before)
-    if fields:
-        job = job_update(job=job, actor=None, **fields)
-    skills_owned = not tenant or not rows or "skills" in filled_before
-    filled = filled_before | {"salary" if name.startswith("salary") else name for name in fields}
-    if skills_owned and _job_skills_write(
-        job, rows, _found_job_skills(job, text, taxonomy), taxonomy, tenant=tenant
-    ):
-        filled.add("skills")
-        rows = _job_skill_rows(job)
-    features = job_features_of(job, skills=rows, declared=tenant and "skills" not in filled)
-    JobEnrichment.objects.update_or_create(
-        job=job,
-        defaults={
-            "text_hash": _job_inputs(job, [(row.skill_id, row.required) for row in rows]),
-            "features": features,
-            "filled": sorted(filled),
-            "enriched_at": timezone.now(),
-        },
-    )
-    return True
+    return _one(_jobs_read([job.pk], taxonomy or _Skills(), force=force), job.pk, Job)
 
 
 def _stale_jobs() -> QuerySet[Job]:
@@ -251,27 +381,13 @@ def jobs_enrich(
     if progress:
         progress.add_total(len(ids))
     taxonomy = _Skills()
-    enriched: list[int] = []
-    for pk in ids:
-        try:
-            done = job_enrich(job=Job(pk=pk), taxonomy=taxonomy)
-        except Job.DoesNotExist:
-            done = None  # deleted since the list was made
-        except (ValidationError, DataError) as error:
-            # One job whose fields cannot take what its text says must not stop the rest.
-            counts["skipped"] += 1
-            if progress:
-                progress.skip("job_enrich_invalid", detail=f"job {pk}: {error}")
-            else:
-                logger.warning("job enrichment skipped", extra={"job": pk, "error": str(error)})
-            done = None
-        if done:
-            enriched.append(pk)
-            counts["enriched"] += 1
-        elif done is False:
-            counts["unchanged"] += 1
-        if progress:
-            progress.advance(**({"jobs.enriched": 1} if done else {"jobs.unchanged": 1}))
+    enriched = _enrich_chunks(
+        ids,
+        lambda chunk: _jobs_read(chunk, taxonomy),
+        noun="job",
+        counts=counts,
+        progress=progress,
+    )
     if enriched:
         counts["embedded"] = jobs_embed(jobs=Job.objects.filter(pk__in=enriched))
         if progress:
@@ -332,10 +448,64 @@ def _found_profile_skills(profile: CandidateProfile, read: dict, taxonomy: _Skil
     are only learning)."""
     strengths = read["skills"]
     text = f"{profile.headline}\n{profile_text(profile)}"
-    names = {skill.slug: skill.name for skill in taxonomy.matcher.skills}
     return [
-        slug for slug in taxonomy.find(text) if strengths.get(lexicon_key(names[slug]), 1.0) >= 0.5
+        slug
+        for slug in taxonomy.find(text)
+        if strengths.get(lexicon_key(taxonomy.names[slug]), 1.0) >= 0.5
     ]
+
+
+def _profiles_read(ids: list[int], taxonomy: _Skills, *, force: bool = False) -> _Read:
+    """Read the profiles `ids` whose inputs changed (or all, with `force`), in the caller's
+    transaction, with a few queries for the lot; return as `_jobs_read` does."""
+    locked = CandidateProfile.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    profiles = {profile.pk: profile for profile in locked}
+    enrichments = {row.pk: row for row in ProfileEnrichment.objects.filter(profile_id__in=ids)}
+    results: _Read = {}
+    filled: dict[int, set[str]] = {}
+    writes: dict[tuple[str, ...], list[CandidateProfile]] = defaultdict(list)
+    for pk, profile in profiles.items():
+        enrichment = enrichments.get(pk)
+        if not force and _is_current(enrichment, _profile_inputs(profile)):
+            results[pk] = False
+            continue
+        filled_before = set(enrichment.filled) if enrichment else set()
+        read = profile_features(headline=profile.headline, text=profile_text(profile))
+        found = _found_profile_skills(profile, read, taxonomy)
+        fields = _profile_fills(profile, read, found, filled_before)
+        if fields:
+            for name, value in fields.items():
+                setattr(profile, name, value)
+            try:
+                # The user is the locked row's own and unchanged: checking that it exists and
+                # has no other profile would cost two queries and cannot fail.
+                profile.full_clean(exclude=["user"])
+            except ValidationError as error:
+                results[pk] = error
+                continue
+            profile.updated_at = timezone.now()  # what save() sets (auto_now)
+            writes[tuple(fields)].append(profile)
+        results[pk] = True
+        filled[pk] = filled_before | set(fields)
+    for fields, changed in writes.items():
+        CandidateProfile.objects.bulk_update(changed, [*fields, "updated_at"])
+    now = timezone.now()
+    ProfileEnrichment.objects.bulk_create(
+        [
+            ProfileEnrichment(
+                profile=profiles[pk],
+                text_hash=_profile_inputs(profiles[pk]),
+                features=profile_features_of(profiles[pk]),
+                filled=sorted(names),
+                enriched_at=now,
+            )
+            for pk, names in filled.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["profile"],
+        update_fields=["text_hash", "features", "filled", "enriched_at"],
+    )
+    return results
 
 
 @transaction.atomic
@@ -343,36 +513,8 @@ def profile_enrich(
     *, profile: CandidateProfile, taxonomy: _Skills | None = None, force: bool = False
 ) -> bool:
     """Read one profile again if its inputs changed (or `force`); return whether it was."""
-    taxonomy = taxonomy or _Skills()
-    profile = CandidateProfile.objects.select_for_update().get(pk=profile.pk)
-    enrichment = ProfileEnrichment.objects.filter(profile=profile).first()
-    if (
-        not force
-        and enrichment is not None
-        and enrichment.text_hash == _profile_inputs(profile)
-        and enrichment.features.get("version") == FEATURES_VERSION
-    ):
-        return False
-    filled_before = set(enrichment.filled) if enrichment else set()
-    read = profile_features(headline=profile.headline, text=profile_text(profile))
-    fields = _profile_fills(
-        profile, read, _found_profile_skills(profile, read, taxonomy), filled_before
-    )
-    if fields:
-        for name, value in fields.items():
-            setattr(profile, name, value)
-        profile.full_clean()
-        profile.save(update_fields=[*fields, "updated_at"])
-    ProfileEnrichment.objects.update_or_create(
-        profile=profile,
-        defaults={
-            "text_hash": _profile_inputs(profile),
-            "features": profile_features_of(profile),
-            "filled": sorted(filled_before | set(fields)),
-            "enriched_at": timezone.now(),
-        },
-    )
-    return True
+    result = _profiles_read([profile.pk], taxonomy or _Skills(), force=force)
+    return _one(result, profile.pk, CandidateProfile)
 
 
 def _stale_profiles() -> QuerySet[CandidateProfile]:
@@ -395,26 +537,13 @@ def profiles_enrich(
     if progress:
         progress.add_total(len(ids))
     taxonomy = _Skills()
-    enriched: list[int] = []
-    for pk in ids:
-        try:
-            done = profile_enrich(profile=CandidateProfile(pk=pk), taxonomy=taxonomy)
-        except CandidateProfile.DoesNotExist:
-            done = None
-        except (ValidationError, DataError) as error:
-            counts["skipped"] += 1
-            if progress:
-                progress.skip("profile_enrich_invalid", detail=f"profile {pk}: {error}")
-            else:
-                logger.warning("profile enrichment skipped", extra={"profile": pk})
-            done = None
-        if done:
-            enriched.append(pk)
-            counts["enriched"] += 1
-        elif done is False:
-            counts["unchanged"] += 1
-        if progress:
-            progress.advance(**({"profiles.enriched": 1} if done else {"profiles.unchanged": 1}))
+    enriched = _enrich_chunks(
+        ids,
+        lambda chunk: _profiles_read(chunk, taxonomy),
+        noun="profile",
+        counts=counts,
+        progress=progress,
+    )
     if enriched:
         counts["embedded"] = profiles_embed(
             profiles=CandidateProfile.objects.filter(pk__in=enriched), progress=progress

@@ -8,7 +8,15 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent
 from jobs.models import Job
-from jobs.services import job_archive, job_close, job_create, job_publish, job_update
+from jobs.services import (
+    job_archive,
+    job_changes_set,
+    job_close,
+    job_create,
+    job_publish,
+    job_update,
+    jobs_changes_save,
+)
 from recruitment.api import ApplicationError
 
 pytestmark = pytest.mark.django_db
@@ -123,3 +131,20 @@ def test_job_create_finds_a_free_slug_in_one_query_however_many_share_the_title(
     assert job.slug == "backend-engineer-26"
     slug_queries = [q for q in queries.captured_queries if "backend-engineer" in q["sql"]]
     assert len(slug_queries) <= 3  # the stem lookup, the unique check, the insert
+
+
+def test_jobs_changes_save_writes_many_jobs_as_job_update_does_in_a_few_queries(company):
+    jobs = [job_create(company=company, title=f"Role {n}", actor=None) for n in range(6)]
+    changes = {job: job_changes_set(job=job, city="Porto", country="PT") for job in jobs[:3]}
+    changes |= {job: job_changes_set(job=job, title=f"{job.title}!") for job in jobs[3:]}
+    unchanged = job_changes_set(job=jobs[0], city="Porto")
+    assert unchanged == {}
+    with CaptureQueriesContext(connection) as queries:
+        jobs_changes_save(changes=changes, actor=None)
+    assert len(queries) == 3  # one UPDATE per set of fields, one INSERT of events
+    assert Job.objects.filter(city="Porto", country="PT").count() == 3
+    event = AuditEvent.objects.filter(action="job.updated", target_id=str(jobs[0].pk)).get()
+    assert event.changes == {"city": ["", "Porto"], "country": ["", "PT"]}
+    assert event.actor_label == "system"
+    with pytest.raises(ValidationError):
+        job_changes_set(job=jobs[0], salary_min=10, salary_max=5, salary_currency="EUR")
