@@ -89,9 +89,20 @@ def _place_name(location: Mapping) -> str:
 # --- Parts ---------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=16384)
+def _closeness(job_keys: tuple, job_stack: tuple, keys: tuple, stack: tuple) -> float:
+    return role_closeness(RoleRead(job_keys, job_stack), RoleRead(keys, stack))
+
+
 def _role(
     job: Mapping, profile: Mapping, similarity: float | None, *, explain: bool = True
 ) -> tuple[float, str]:
+    if not explain:  # the same as below, from a cache by the roles' keys and stacks
+        job_role, candidate_role = job.get("role") or {}, profile.get("role") or {}
+        job_keys, keys = tuple(job_role.get("keys", ())), tuple(candidate_role.get("keys", ()))
+        if job_keys and keys:
+            job_stack = tuple(job_role.get("stack", ()))
+            return _closeness(job_keys, job_stack, keys, tuple(candidate_role.get("stack", ()))), ""
     job_role = RoleRead.from_dict(job.get("role"))
     candidate_role = RoleRead.from_dict(profile.get("role"))
     if job_role.known and candidate_role.known:
@@ -129,7 +140,10 @@ def _coverage(
         item = 0.0
         for group in groups:
             if not explain:
-                item += min(1.0, max(skills.get(s, 0.0) for s in group))
+                # Most groups are one skill: skip max() over a generator for them.
+                strength = skills.get(group[0], 0.0) if len(group) == 1 else \
+                    max(skills.get(s, 0.0) for s in group)  # fmt: skip
+                item += min(1.0, strength)
                 continue
             best = max(group, key=lambda s: skills.get(s, 0.0))
             strength = skills.get(best, 0.0)

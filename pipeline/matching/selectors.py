@@ -4,13 +4,20 @@ Nearest neighbours are the database's job: pgvector's HNSW index on cosine dista
 with `hnsw.ef_search` set for the transaction and an iterative scan, so a filter (open jobs,
 active candidates) still yields a full shortlist. `exact=True` scans every row instead (the
 reference the benchmark measures recall against).
+
+The match stage, which shortlists jobs for many candidates at once, can instead rank every open
+job's vector in memory (`jobs_nearest_exact_many`): one matrix product per batch, exact, and
+the database measures only the few jobs near each cut.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
@@ -22,6 +29,12 @@ from pipeline.matching.features import FEATURES_VERSION, job_features, profile_f
 from pipeline.matching.skills import lexicon_matcher
 from pipeline.models import JobEnrichment, ProfileEnrichment
 from pipeline.normalize import html_to_text
+
+# How far under the `limit`-th best similarity computed in memory (float32) a job may be and still
+# be measured by the database: the two computations differ by under 1e-5.
+PRESELECT_MARGIN = 1e-3
+# Job vectors read (and converted to float32) at a time.
+VECTOR_CHUNK = 2000
 
 
 def lexicon_key(name: str) -> str:
@@ -150,11 +163,10 @@ def active_profiles() -> QuerySet[CandidateProfile]:
     return CandidateProfile.objects.filter(user__is_active=True)
 
 
-def _nearest(
-    queryset: QuerySet, vector, *, limit: int, exact: bool = False, also: str | None = None
-) -> list[tuple]:
-    """(pk, cosine similarity) of the `limit` rows of `queryset` nearest to `vector`, with
-    the value of the related field `also` as a third item when given (in the same query)."""
+@contextmanager
+def _search_settings(*, limit: int, exact: bool = False) -> Iterator[None]:
+    """A transaction whose nearest-neighbour searches find `limit` rows through the index (or,
+    `exact`, by scanning every row)."""
     with transaction.atomic(), connection.cursor() as cursor:
         # Settings for this transaction only: other searches keep their own.
         if exact:
@@ -166,22 +178,128 @@ def _nearest(
                 "set_config('hnsw.iterative_scan', 'relaxed_order', true)",
                 [str(ef_search)],
             )
-        fields = ("pk", "distance", also) if also else ("pk", "distance")
-        rows = list(
-            queryset.filter(embedding__isnull=False)
-            .annotate(distance=CosineDistance("embedding", vector))
-            .order_by("distance")
-            .values_list(*fields)[:limit]
-        )
+        yield
         if exact:  # an outer transaction (a test, an evaluation) goes on with index scans
             cursor.execute("SELECT set_config('enable_indexscan', 'on', true)")
+
+
+def _nearest_rows(queryset: QuerySet, vector, *, limit: int, also: str | None = None) -> list:
+    fields = ("pk", "distance", also) if also else ("pk", "distance")
+    rows = list(
+        queryset.filter(embedding__isnull=False)
+        .annotate(distance=CosineDistance("embedding", vector))
+        .order_by("distance")
+        .values_list(*fields)[:limit]
+    )
     rows.sort(key=lambda row: row[1])  # an iterative scan returns them nearly in order
     return [(row[0], 1.0 - row[1], *row[2:]) for row in rows]
+
+
+def _nearest(
+    queryset: QuerySet, vector, *, limit: int, exact: bool = False, also: str | None = None
+) -> list[tuple]:
+    """(pk, cosine similarity) of the `limit` rows of `queryset` nearest to `vector`, with
+    the value of the related field `also` as a third item when given (in the same query)."""
+    with _search_settings(limit=limit, exact=exact):
+        return _nearest_rows(queryset, vector, limit=limit, also=also)
 
 
 def jobs_nearest(vector, *, limit: int, exact: bool = False) -> list[tuple[int, float]]:
     """Open jobs nearest to a candidate's vector."""
     return _nearest(open_jobs(), vector, limit=limit, exact=exact)
+
+
+def jobs_nearest_many(
+    vectors: Mapping[int, Any], *, limit: int
+) -> dict[int, list[tuple[int, float]]]:
+    """Open jobs nearest to each of several vectors (by the same key), in one transaction:
+    what `jobs_nearest` finds for each, without its per-search setup."""
+    with _search_settings(limit=limit):
+        return {
+            key: _nearest_rows(open_jobs(), vector, limit=limit) for key, vector in vectors.items()
+        }
+
+
+def open_job_vectors() -> tuple[np.ndarray, np.ndarray]:
+    """The ids of the open jobs that have a vector, and their vectors scaled to length 1 (the
+    rows of one float32 matrix, in the same order: 1.5 kB a job)."""
+    ids: list[int] = []
+    chunks: list[np.ndarray] = []
+    rows: list[list[float]] = []
+    queryset = open_jobs().filter(embedding__isnull=False).order_by("pk")
+    for pk, vector in queryset.values_list("pk", "embedding").iterator(chunk_size=VECTOR_CHUNK):
+        ids.append(pk)
+        rows.append(vector)
+        if len(rows) == VECTOR_CHUNK:  # as float32 a chunk at a time: Python floats take 8x
+            chunks.append(np.asarray(rows, dtype=np.float32))
+            rows = []
+    if rows:
+        chunks.append(np.asarray(rows, dtype=np.float32))
+    if not chunks:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+    return np.asarray(ids, dtype=np.int64), _unit_rows(np.concatenate(chunks))
+
+
+def _unit_rows(matrix: np.ndarray) -> np.ndarray:
+    """`matrix` (float32) with its rows scaled to length 1, in place."""
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    norms[norms == 0] = np.inf  # a zero vector is near nothing
+    matrix /= norms
+    return matrix
+
+
+def jobs_nearest_exact_many(
+    vectors: Mapping[int, Any], *, limit: int, jobs: tuple[np.ndarray, np.ndarray]
+) -> dict[int, list[tuple[int, float]]]:
+    """For each candidate profile of `vectors` (its id → its stored vector), the `limit` open
+    jobs nearest to it, exactly (as a full scan finds them, ties by job id), given `jobs`
+    from `open_job_vectors`.
+
+    One matrix product ranks every job for every profile; the database then measures, in one
+    query, only the jobs that can be among the `limit` nearest (float32 products differ from
+    its distances by far less than PRESELECT_MARGIN), so shortlists and similarities are its
+    own.
+    """
+    ids, matrix = jobs
+    keys = list(vectors)
+    if not keys or not len(ids):
+        return {key: [] for key in keys}
+    queries = _unit_rows(np.asarray([vectors[key] for key in keys], dtype=np.float32))
+    profile_ids: list[int] = []
+    job_ids: list[int] = []
+    for key, row in zip(keys, queries @ matrix.T, strict=True):
+        kept = ids
+        if len(ids) > limit:
+            kth = np.partition(row, len(ids) - limit)[len(ids) - limit]
+            kept = ids[row >= kth - PRESELECT_MARGIN]
+        profile_ids += [key] * len(kept)
+        job_ids += kept.tolist()
+    measured: dict[int, list[tuple[float, int]]] = {key: [] for key in keys}
+    for profile_id, job_id, distance in _profile_job_distances(profile_ids, job_ids):
+        measured[profile_id].append((distance, job_id))
+    return {
+        key: [(job_id, 1.0 - distance) for distance, job_id in sorted(rows)[:limit]]
+        for key, rows in measured.items()
+    }
+
+
+def _profile_job_distances(
+    profile_ids: list[int], job_ids: list[int]
+) -> list[tuple[int, int, float]]:
+    """(profile id, job id, cosine distance) of each pair whose job is open, in one query: the
+    ORM cannot join a list of pairs."""
+    query = f"""
+        SELECT pair.profile_id, job.id, job.embedding <=> profile.embedding
+        FROM unnest(%s::bigint[], %s::bigint[]) AS pair (profile_id, job_id)
+        JOIN {CandidateProfile._meta.db_table} profile ON profile.id = pair.profile_id
+        JOIN {Job._meta.db_table} job ON job.id = pair.job_id
+        WHERE job.status = %s AND job.embedding IS NOT NULL AND profile.embedding IS NOT NULL
+    """  # table names from the models; values are bound
+    # The id lists go as array literals: binding them item by item costs more than the query.
+    arrays = ["{" + ",".join(map(str, ids)) + "}" for ids in (profile_ids, job_ids)]
+    with connection.cursor() as cursor:
+        cursor.execute(query, [*arrays, Job.Status.OPEN])
+        return cursor.fetchall()
 
 
 def jobs_nearest_with_features(

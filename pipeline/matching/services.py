@@ -5,13 +5,17 @@ A match is found in two steps: the nearest neighbours by meaning (pgvector HNSW 
 distance, `MATCH_SHORTLIST` of them), then the re-rank of `scoring.pair_score` on roles,
 skills, seniority, place and conditions. Deal-breakers are filtered out; the best
 `MATCH_TOP_N` per candidate at or above `MATCH_MIN_SCORE` are kept as Match rows.
+
+The match stage refreshes candidates a batch at a time (one transaction, a few queries each),
+reads each job's features once per run and, when it refreshes many candidates, ranks their
+shortlists in memory against every open job's vector (exact, as a full scan).
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,7 +23,8 @@ import numpy as np
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from accounts.models import CandidateProfile, User
@@ -31,7 +36,10 @@ from pipeline.matching.selectors import (
     active_profiles,
     job_features_many,
     jobs_changed_since,
+    jobs_nearest_exact_many,
+    jobs_nearest_many,
     jobs_nearest_with_features,
+    open_job_vectors,
     open_jobs,
     profile_features_many,
     profiles_changed_since,
@@ -42,6 +50,18 @@ from pipeline.models import Match
 from pipeline.runs import RunProgress
 
 logger = logging.getLogger(__name__)
+
+# Candidates refreshed per transaction of the match stage: their shortlists are searched, and
+# their Match rows read and written, a batch at a time.
+CANDIDATE_BATCH = 100
+# A run ranks shortlists in memory, against every open job's vector, when it refreshes at least
+# one candidate per IN_MEMORY_RATIO open jobs: reading a job's vector (~0.15 ms) costs about a
+# twentieth of what ranking in memory instead of searching the database saves a candidate.
+IN_MEMORY_RATIO = 20
+# Job features a run keeps in memory (about 4 kB each) for the next batches' shortlists.
+JOB_FEATURES_CACHED = 20_000
+# Candidates whose matches one query ranks to keep the best MATCH_TOP_N.
+TRIM_BATCH = 2000
 
 
 @dataclass(frozen=True)
@@ -189,18 +209,26 @@ def _deletable() -> Q:
     return Q(status=Match.Status.NEW, label="", notified_at__isnull=True)
 
 
-def _upsert(results: Iterable[MatchResult], counts: Counter) -> set[int]:
+def _upsert(
+    results: Iterable[MatchResult],
+    counts: Counter,
+    *,
+    existing: Collection[tuple[int, int]] | None = None,
+) -> set[int]:
     """Create or update Match rows for `results`; status, notified_at and label stay.
+    `existing` holds the (candidate id, job id) pairs that have a row already, when the caller
+    has read them (else they are read here, to count rows created and updated).
     Return the candidate ids written."""
     results = list(results)
     if not results:
         return set()
-    existing = set(
-        Match.objects.filter(
-            candidate_id__in={r.candidate_id for r in results},
-            job_id__in={r.job_id for r in results},
-        ).values_list("candidate_id", "job_id")
-    )
+    if existing is None:
+        existing = set(
+            Match.objects.filter(
+                candidate_id__in={r.candidate_id for r in results},
+                job_id__in={r.job_id for r in results},
+            ).values_list("candidate_id", "job_id")
+        )
     rows = [
         Match(
             candidate_id=r.candidate_id,
@@ -260,17 +288,68 @@ def _rescore(matches: QuerySet[Match], counts: Counter) -> None:
             keep.append(MatchResult.of(candidate_id, job_id, scored))
         else:
             retire.append(pk)
-    _upsert(keep, Counter())
+    _upsert(keep, Counter(), existing={(candidate, job) for _, candidate, job in pairs})
     counts["matches.rescored"] += len(keep)
     _retire(Match.objects.filter(pk__in=retire), counts)
 
 
-def _candidate_refresh(profile: CandidateProfile, counts: Counter) -> set[int]:
-    results = matches_for_candidate(profile=profile, min_score=settings.MATCH_MIN_SCORE)
-    touched = _upsert(results, counts)
-    others = Match.objects.filter(candidate=profile).exclude(job_id__in=[r.job_id for r in results])
-    _rescore(others, counts)
-    return touched | {profile.pk}
+def _job_features_cached(cache: dict[int, dict], ids: Iterable[int]) -> None:
+    """Fill `cache` (features by job id) with the jobs of `ids` it lacks: a run reads each
+    job's features once however many shortlists hold it (up to JOB_FEATURES_CACHED jobs;
+    beyond, the cache starts afresh)."""
+    ids = set(ids)
+    missing = ids - cache.keys()
+    if len(cache) + len(missing) > JOB_FEATURES_CACHED:
+        cache.clear()  # start afresh rather than grow without bound
+        missing = ids
+    if missing:
+        cache.update(job_features_many(missing))
+
+
+def _candidates_refresh(
+    profiles: list[CandidateProfile],
+    counts: Counter,
+    *,
+    job_features: dict[int, dict],
+    job_vectors: tuple[np.ndarray, np.ndarray] | None,
+) -> set[int]:
+    """Refresh the matches of a batch of candidates, as `matches_for_candidate` then an upsert
+    and a rescore of their other matches would one by one, in a few queries for the batch.
+
+    `job_features` caches features by job id across batches. With `job_vectors` (every open
+    job's vector), the shortlists are ranked in memory and exact; without, each is an index
+    search.
+    """
+    vectors = {
+        profile.pk: profile.embedding for profile in profiles if profile.embedding is not None
+    }
+    if job_vectors is not None:
+        nearest = jobs_nearest_exact_many(vectors, limit=settings.MATCH_SHORTLIST, jobs=job_vectors)
+    else:
+        nearest = jobs_nearest_many(vectors, limit=settings.MATCH_SHORTLIST)
+    _job_features_cached(job_features, {job for rows in nearest.values() for job, _ in rows})
+    candidates = profile_features_many(vectors) if vectors else {}
+    results: list[MatchResult] = []
+    for pk, rows in nearest.items():
+        results += _ranked(
+            [(pk, job, job_features[job], candidates[pk], similarity) for job, similarity in rows],
+            limit=settings.MATCH_TOP_N,
+            include_infeasible=False,
+            min_score=settings.MATCH_MIN_SCORE,
+        )
+    ids = [profile.pk for profile in profiles]
+    existing = {
+        (candidate, job): pk
+        for pk, candidate, job in Match.objects.filter(candidate_id__in=ids).values_list(
+            "pk", "candidate_id", "job_id"
+        )
+    }
+    touched = _upsert(results, counts, existing=existing)
+    written = {(r.candidate_id, r.job_id) for r in results}
+    others = [pk for pair, pk in existing.items() if pair not in written]
+    if others:
+        _rescore(Match.objects.filter(pk__in=others), counts)
+    return touched | set(ids)
 
 
 def _job_refresh(job: Job, counts: Counter) -> set[int]:
@@ -286,16 +365,32 @@ def _job_refresh(job: Job, counts: Counter) -> set[int]:
 
 def _trim(candidate_ids: Iterable[int], counts: Counter) -> None:
     """Keep each candidate's best MATCH_TOP_N current matches (and every one acted on)."""
-    for candidate_id in candidate_ids:
-        current = Match.objects.filter(candidate_id=candidate_id, stale_at__isnull=True)
-        extra = list(
-            current.order_by("-score", "job_id").values_list("pk", flat=True)[
-                settings.MATCH_TOP_N :
-            ]
+    ids = sorted(candidate_ids)
+    for start in range(0, len(ids), TRIM_BATCH):
+        ranked = Match.objects.filter(
+            candidate_id__in=ids[start : start + TRIM_BATCH], stale_at__isnull=True
+        ).annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("candidate_id")],
+                order_by=[F("score").desc(), F("job_id").asc()],
+            )
         )
+        extra = list(ranked.filter(rank__gt=settings.MATCH_TOP_N).values_list("pk", flat=True))
         if extra:
             deleted, _ = Match.objects.filter(pk__in=extra).filter(_deletable()).delete()
             counts["matches.deleted"] += deleted
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _ids(items) -> list[int]:
@@ -339,12 +434,19 @@ def match_run(
     if progress:
         progress.add_total(len(profile_ids) + len(job_ids))
     touched: set[int] = set()
-    for profile in CandidateProfile.objects.filter(pk__in=profile_ids).iterator(chunk_size=200):
+    job_features: dict[int, dict] = {}
+    job_vectors = None
+    if profile_ids and len(profile_ids) * IN_MEMORY_RATIO >= open_jobs().count():
+        job_vectors = open_job_vectors()
+    to_refresh = CandidateProfile.objects.filter(pk__in=profile_ids).iterator(chunk_size=200)
+    for batch in _batches(to_refresh, CANDIDATE_BATCH):
         with transaction.atomic():
-            touched |= _candidate_refresh(profile, counts)
-        counts["candidates"] += 1
+            touched |= _candidates_refresh(
+                batch, counts, job_features=job_features, job_vectors=job_vectors
+            )
+        counts["candidates"] += len(batch)
         if progress:
-            progress.advance()
+            progress.advance(len(batch))
     for job in Job.objects.filter(pk__in=job_ids).iterator(chunk_size=200):
         with transaction.atomic():
             touched |= _job_refresh(job, counts)

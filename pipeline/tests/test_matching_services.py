@@ -224,6 +224,22 @@ def test_match_run_keeps_the_top_n_per_candidate(world, settings):
     assert Match.objects.get(candidate=profiles["java"]).job_id == jobs["java"].pk
 
 
+def test_match_run_trims_to_the_top_n_but_keeps_labelled_matches(world, superuser, settings):
+    jobs, profiles = world
+    settings.MATCH_MIN_SCORE = 0.0
+    match_run()
+    ranked = list(Match.objects.filter(candidate=profiles["java"]).order_by("-score", "job_id"))
+    assert len(ranked) >= 2
+    match_label(match=ranked[1], label=Match.Label.GOOD, actor=superuser)
+    settings.MATCH_TOP_N = 1
+
+    counts = match_run(profiles=[profiles["java"]])
+
+    kept = set(Match.objects.filter(candidate=profiles["java"]).values_list("job_id", flat=True))
+    assert kept == {ranked[0].job_id, ranked[1].job_id}
+    assert counts.get("matches.deleted", 0) == len(ranked) - 2
+
+
 def test_match_label_records_who_and_when_and_audits(world, company):
     jobs, profiles = world
     match_run()
