@@ -495,7 +495,7 @@ def _profiles_read(ids: list[int], taxonomy: _Skills, *, force: bool = False) ->
             ProfileEnrichment(
                 profile=profiles[pk],
                 text_hash=_profile_inputs(profiles[pk]),
-                features=profile_features_of(profiles[pk]),
+                features=profile_features_of(profiles[pk], skill_names=taxonomy.names),
                 filled=sorted(names),
                 enriched_at=now,
             )

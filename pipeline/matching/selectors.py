@@ -89,13 +89,18 @@ def profile_text(profile: CandidateProfile) -> str:
     return "\n".join(part for part in (profile.summary, profile.resume_text) if part)
 
 
-def profile_features_of(profile: CandidateProfile) -> dict:
+def profile_features_of(
+    profile: CandidateProfile, *, skill_names: Mapping[str, str] | None = None
+) -> dict:
     """A profile's features from its fields and resume (what enrichment stores). Fields the
-    candidate confirmed win over the text."""
+    candidate confirmed win over the text. `skill_names` maps skill slugs to names (looked up
+    when not given)."""
     confirmed = set(profile.confirmed_fields)
-    names = {}
-    if profile.skills:
-        names = dict(Skill.objects.filter(slug__in=profile.skills).values_list("slug", "name"))
+    names = skill_names
+    if names is None:
+        names = {}
+        if profile.skills:
+            names = dict(Skill.objects.filter(slug__in=profile.skills).values_list("slug", "name"))
     skills = [lexicon_key(names.get(slug, slug)) for slug in profile.skills]
     remote = profile.remote_preference
     features = profile_features(
