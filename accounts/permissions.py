@@ -16,7 +16,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from accounts.models import Company, Membership, Role
 
@@ -196,6 +196,39 @@ class CompanyPermission(BasePermission):
 
     def has_object_permission(self, request, view, obj) -> bool:
         return has_perm(request.user, self.required_perm, obj)
+
+
+class StaffOrKeyScope(BasePermission):
+    """DRF permission for the operator's resources (the pipeline): staff holding the Django
+    model permission the admin asks for (`read_perm` for reads, `write_perm` for writes), or
+    an API key holding `<resource>:write`, or for reads `<resource>:read`.
+
+    Use `StaffOrKeyScope.require("pipeline", read_perm=..., write_perm=...)`.
+    """
+
+    resource: str = ""
+    read_perm: str = ""
+    write_perm: str = ""
+
+    @classmethod
+    def require(cls, resource: str, *, read_perm: str, write_perm: str) -> type[StaffOrKeyScope]:
+        return type(
+            f"StaffOrKeyScope[{resource}]",
+            (cls,),
+            {"resource": resource, "read_perm": read_perm, "write_perm": write_perm},
+        )
+
+    def has_permission(self, request, view) -> bool:
+        from accounts.models import ApiKey
+
+        safe = request.method in SAFE_METHODS
+        if isinstance(request.auth, ApiKey):
+            wanted = {f"{self.resource}:write"} | ({f"{self.resource}:read"} if safe else set())
+            return bool(wanted & set(request.auth.scopes))
+        user = request.user
+        if not (user and user.is_authenticated and user.is_active and user.is_staff):
+            return False
+        return user.has_perm(self.read_perm if safe else self.write_perm)
 
 
 def permission_required(perm: str, *, obj: Callable | None = None):

@@ -47,3 +47,22 @@ def run_last_succeeded(*, kind: str) -> PipelineRun | None:
         .order_by("-started_at")
         .first()
     )
+
+
+def runs_list(
+    *, kind: str | None = None, status: str | None = None, updated_after: datetime | None = None
+) -> QuerySet[PipelineRun]:
+    """Pipeline runs, newest first; `updated_after` keeps those created, started or finished
+    after it (a run's last change of state)."""
+    runs = PipelineRun.objects.select_related("source")
+    if kind:
+        runs = runs.filter(kind=kind)
+    if status:
+        runs = runs.filter(status=status)
+    if updated_after is not None:
+        runs = runs.filter(
+            Q(created_at__gt=updated_after)
+            | Q(started_at__gt=updated_after)
+            | Q(finished_at__gt=updated_after)
+        )
+    return runs.order_by("-id")

@@ -12,6 +12,7 @@ admin.site.index_title = "Hiring"
 
 api_v1 = [
     path("", include("accounts.urls")),
+    path("", include("pipeline.api_urls")),
 ]
 
 urlpatterns = [

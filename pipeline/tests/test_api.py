@@ -1,0 +1,167 @@
+"""The pipeline in the partner API: who may queue and watch runs, and what bad input gets."""
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from accounts.services import api_key_create, api_key_revoke
+from accounts.tests.factories import UserFactory
+from pipeline.models import PipelineRun, Source
+from pipeline.runs import run_create
+
+pytestmark = pytest.mark.django_db
+
+
+def _key(company, *scopes):
+    api_key, token = api_key_create(
+        company=company, name=f"key {'/'.join(scopes) or 'none'}", scopes=list(scopes), actor=None
+    )
+    return api_key, token
+
+
+def _client(token=None):
+    client = APIClient()
+    if token:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+def test_a_key_with_the_write_scope_queues_a_stage_and_watches_it(
+    company, django_capture_on_commit_callbacks
+):
+    _, token = _key(company, "pipeline:write")
+    with django_capture_on_commit_callbacks() as callbacks:  # the worker's task is not run here
+        response = _client(token).post("/api/v1/pipeline/enrich", {}, format="json")
+    assert response.status_code == 202, response.json()
+    body = response.json()
+    assert (body["kind"], body["status"]) == ("enrich", "queued")
+    assert len(callbacks) == 1
+    run = PipelineRun.objects.get(pk=body["id"])
+    assert run.triggered_by is None
+
+    detail = _client(token).get(f"/api/v1/pipeline/runs/{run.pk}")
+    assert detail.status_code == 200
+    assert detail.json()["progress_done"] == 0
+
+
+def test_nightly_queues_a_parent_with_one_child_per_stage(company):
+    _, token = _key(company, "pipeline:write")
+    response = _client(token).post("/api/v1/pipeline/nightly", format="json")
+    assert response.status_code == 202
+    run = PipelineRun.objects.get(pk=response.json()["id"])
+    assert sorted(run.children.values_list("kind", flat=True)) == [
+        "enrich",
+        "match",
+        "scrape",
+        "send",
+    ]
+
+
+def test_scrape_of_one_source_and_a_source_where_none_belongs(company):
+    source = Source.objects.create(
+        name="Acme board", kind=Source.Kind.GREENHOUSE, config={"board": "acme"}
+    )
+    _, token = _key(company, "pipeline:write")
+    client = _client(token)
+    response = client.post("/api/v1/pipeline/scrape", {"source": source.pk}, format="json")
+    assert response.status_code == 202
+    assert response.json()["source"] == source.pk
+
+    wrong = client.post("/api/v1/pipeline/match", {"source": source.pk}, format="json")
+    assert wrong.status_code == 400
+    assert wrong.json()["error"]["fields"] == {"source": ["Only a scrape run has a source."]}
+    missing = client.post("/api/v1/pipeline/scrape", {"source": 999999}, format="json")
+    assert missing.status_code == 400
+    assert "source" in missing.json()["error"]["fields"]
+    assert client.post("/api/v1/pipeline/reindex", format="json").status_code == 404
+    assert PipelineRun.objects.count() == 1
+
+
+def test_who_may_do_what(company, recruiter):
+    _, read = _key(company, "pipeline:read")
+    _, other = _key(company, "jobs:write")
+    revoked_key, revoked = _key(company, "pipeline:write")
+    api_key_revoke(api_key=revoked_key, actor=None)
+
+    anonymous = _client().get("/api/v1/pipeline/runs")
+    assert anonymous.status_code == 401
+    assert anonymous["WWW-Authenticate"].startswith("Bearer")
+    assert anonymous.json()["error"]["code"] == "not_authenticated"
+
+    for token in ("rk_unknown.secret", revoked, "no-dot", "two parts"):
+        response = _client(token).get("/api/v1/pipeline/runs")
+        assert response.status_code == 401, token
+        assert response.json()["error"]["message"]
+
+    assert _client(read).get("/api/v1/pipeline/runs").status_code == 200
+    assert _client(read).post("/api/v1/pipeline/match").status_code == 403
+    assert _client(other).get("/api/v1/pipeline/runs").status_code == 403
+
+    member = APIClient()
+    member.force_login(recruiter)
+    assert member.get("/api/v1/pipeline/runs").status_code == 403
+    assert member.post("/api/v1/pipeline/match").status_code == 403
+
+    staff = APIClient()
+    staff_user = UserFactory(is_staff=True, is_superuser=True)
+    staff.force_login(staff_user)
+    response = staff.post("/api/v1/pipeline/match", format="json")
+    assert response.status_code == 202
+    assert PipelineRun.objects.get(pk=response.json()["id"]).triggered_by == staff_user
+    assert PipelineRun.objects.count() == 1
+
+
+def test_runs_list_filters_and_paginates_with_a_link_header(company):
+    _, token = _key(company, "pipeline:read")
+    old = run_create(kind=PipelineRun.Kind.MATCH)
+    PipelineRun.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=2))
+    runs = [run_create(kind=PipelineRun.Kind.ENRICH) for _ in range(3)]
+    client = _client(token)
+
+    page = client.get("/api/v1/pipeline/runs", {"page_size": 2, "kind": "enrich"})
+    assert page.status_code == 200
+    assert [r["id"] for r in page.json()["results"]] == [runs[2].pk, runs[1].pk]
+    next_url = page["Link"].split(";")[0].strip("<>")
+    assert 'rel="next"' in page["Link"]
+    rest = client.get(urlsplit(next_url).path + "?" + urlsplit(next_url).query)
+    assert [r["id"] for r in rest.json()["results"]] == [runs[0].pk]
+
+    since = (timezone.now() - timedelta(days=1)).isoformat()
+    recent = client.get("/api/v1/pipeline/runs", {"updated_after": since})
+    assert {r["id"] for r in recent.json()["results"]} == {run.pk for run in runs}
+
+    for bad in ({"kind": "reindex"}, {"status": "nope"}, {"updated_after": "yesterday"}):
+        response = client.get("/api/v1/pipeline/runs", bad)
+        assert response.status_code == 400, bad
+        assert set(response.json()["error"]["fields"]) == set(bad)
+    assert client.get("/api/v1/pipeline/runs/999999").status_code == 404
+
+
+def test_staff_read_and_write_follow_the_admin_permissions():
+    from django.contrib.auth.models import Permission
+
+    viewer = UserFactory(is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_pipelinerun"))
+    client = APIClient()
+    client.force_login(viewer)
+    assert client.get("/api/v1/pipeline/runs").status_code == 200
+    assert client.post("/api/v1/pipeline/send", format="json").status_code == 403
+    assert not PipelineRun.objects.exists()
+
+
+def test_the_schema_documents_the_pipeline_api_without_warnings():
+    from django.core.management import call_command
+
+    out = __import__("io").StringIO()
+    call_command("spectacular", "--validate", "--fail-on-warn", stdout=out)
+    schema = out.getvalue()
+    for path in (
+        "/api/v1/pipeline/runs:",
+        "/api/v1/pipeline/runs/{id}:",
+        "/api/v1/pipeline/{stage}:",
+    ):
+        assert path in schema
+    assert "bearerFormat: <prefix>.<secret>" in schema
