@@ -215,42 +215,18 @@ def unsubscribe_token_apply(*, token: str) -> tuple[User, str]:
 # --- Queueing ---------------------------------------------------------------------------------
 
 
-def email_queue(
-    *,
-    to: str,
-    kind: str,
-    subject: str,
-    body_text: str,
-    dedupe_key: str,
-    body_html: str = "",
-    user: User | None = None,
-    headers: dict[str, str] | None = None,
-    refs: list[int] | None = None,
-    attachments: list[dict] | None = None,
-    now: datetime | None = None,
-) -> tuple[OutboundEmail, bool]:
-    """Add an email to the outbox unless one with `dedupe_key` is already there.
+def email_queue(**fields) -> tuple[OutboundEmail, bool]:
+    """Add an email (the arguments of `email_build`) to the outbox unless one with its
+    `dedupe_key` is already there.
 
     Returns the row and whether it is new. Call it inside the transaction that makes the
     email due (and marks what it reports on as notified), so both happen or neither does.
     """
+    dedupe_key = fields["dedupe_key"]
     existing = OutboundEmail.objects.filter(dedupe_key=dedupe_key).first()
     if existing is not None:
         return existing, False
-    email = _email_row(
-        to=to,
-        kind=kind,
-        subject=subject,
-        body_text=body_text,
-        dedupe_key=dedupe_key,
-        body_html=body_html,
-        user=user,
-        headers=headers,
-        refs=refs,
-        attachments=attachments,
-        now=now,
-    )
-    email.full_clean(validate_unique=False)
+    email = email_build(**fields)
     try:
         # INSERT ... ON CONFLICT DO NOTHING, in effect: a concurrent writer of the same key waits
         # for ours to commit, fails here, and takes our row.
@@ -278,7 +254,7 @@ def email_build(
     attachments: list[dict] | None = None,
     now: datetime | None = None,
 ) -> OutboundEmail:
-    """An unsaved, validated outbox row for `emails_queue` (arguments as for `email_queue`).
+    """An unsaved, validated outbox row for `email_queue` or `emails_queue`.
 
     `user` is not read again (that would be a query per email): pass a row you hold, so it
     can't be deleted before the transaction commits; its foreign key is checked then anyway.
