@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import ApiKeyAuthentication
 from accounts.permissions import StaffOrKeyScope
+from accounts.throttling import ApiRateThrottle, RateLimitHeadersMixin
 from pipeline.models import PipelineRun, Source
 from pipeline.orchestration import pipeline_queue
 from pipeline.selectors import runs_list
@@ -24,6 +25,7 @@ ERRORS = {
     400: OpenApiResponse(description="Invalid input: `{error: {code, message, fields}}`."),
     401: OpenApiResponse(description="No credentials, or an unknown, revoked or expired key."),
     403: OpenApiResponse(description="Neither staff nor a key with the pipeline scope."),
+    429: OpenApiResponse(description="The key's rate limit is spent: see Retry-After."),
 }
 
 
@@ -42,8 +44,9 @@ class PipelineRunOutput(serializers.Serializer):
     finished_at = serializers.DateTimeField(allow_null=True)
 
 
-class _PipelineApi(APIView):
+class _PipelineApi(RateLimitHeadersMixin, APIView):
     authentication_classes = [ApiKeyAuthentication, SessionAuthentication]
+    throttle_classes = [ApiRateThrottle]
     permission_classes = [
         StaffOrKeyScope.require(
             "pipeline",

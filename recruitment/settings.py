@@ -164,6 +164,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "recruitment.api.exception_handler",
 }
+# Requests per API key (or signed-in user) in a fixed window: "600/minute", "10000/hour", ...
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Recruitment platform API",
     "DESCRIPTION": "Partner API: jobs, applications, candidates, matches and webhooks.",

@@ -165,3 +165,39 @@ def test_the_schema_documents_the_pipeline_api_without_warnings():
     ):
         assert path in schema
     assert "bearerFormat: <prefix>.<secret>" in schema
+
+
+def test_each_key_has_its_own_rate_limit_announced_in_headers(company, settings):
+    settings.API_RATE_LIMIT = "3/hour"
+    _, first = _key(company, "pipeline:read")
+    _, second = _key(company, "pipeline:write")
+    client = _client(first)
+    remaining = []
+    for _ in range(3):
+        response = client.get("/api/v1/pipeline/runs")
+        assert response.status_code == 200
+        assert response["X-RateLimit-Limit"] == "3"
+        remaining.append(response["X-RateLimit-Remaining"])
+    assert remaining == ["2", "1", "0"]
+    reset = int(response["X-RateLimit-Reset"])
+    assert 0 < reset - timezone.now().timestamp() <= 3600
+
+    refused = client.get("/api/v1/pipeline/runs")
+    assert refused.status_code == 429
+    assert refused.json()["error"]["code"] == "throttled"
+    assert 1 <= int(refused["Retry-After"]) <= 3600
+    assert refused["X-RateLimit-Remaining"] == "0"
+
+    assert _client(second).get("/api/v1/pipeline/runs")["X-RateLimit-Remaining"] == "2"
+
+
+def test_a_bad_rate_setting_is_a_clear_configuration_error():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from accounts.throttling import rate_parse
+
+    assert rate_parse("600/minute") == (600, 60)
+    assert rate_parse(" 5 / day ") == (5, 86400)
+    for bad in ("600", "0/minute", "10/fortnight", ""):
+        with pytest.raises(ImproperlyConfigured, match="API_RATE_LIMIT"):
+            rate_parse(bad)
