@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -84,6 +85,24 @@ def superuser(db):
 @pytest.fixture
 def api_client():
     return APIClient()
+
+
+@pytest.fixture
+def key_client(db):
+    """`key_client(company, "jobs:read", ...)`: an APIClient sending a new API key of
+    `company` with those scopes (`client.api_key` is the ApiKey)."""
+    from accounts.services import api_key_create
+
+    def make(company, *scopes: str) -> APIClient:
+        api_key, token = api_key_create(
+            company=company, name=f"key {uuid.uuid4().hex[:8]}", scopes=list(scopes), actor=None
+        )
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        client.api_key = api_key
+        return client
+
+    return make
 
 
 @pytest.fixture

@@ -93,6 +93,52 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = _build_role_permissions()
 ALL_PERMISSIONS: frozenset[str] = ROLE_PERMISSIONS[Role.OWNER]
 
 
+# The API key scope that grants each company permission to a key. A key acts only in its own
+# company; `<resource>:write` includes `<resource>:read`. Permissions missing here (members,
+# company settings, ...) are never granted to a key.
+KEY_SCOPE_OF_PERM: dict[str, str] = {
+    "jobs.view": "jobs:read",
+    "jobs.create": "jobs:write",
+    "jobs.edit": "jobs:write",
+    "jobs.publish": "jobs:write",
+    "applications.view": "applications:read",
+    "applications.create": "applications:write",
+    "applications.move": "applications:write",
+    "applications.reject": "applications:write",
+    "applications.hire": "applications:write",
+    "applications.comment": "applications:write",
+    "applications.rate": "applications:write",
+    "candidates.view": "candidates:read",
+    "candidates.export": "candidates:read",
+    "documents.download": "documents:read",
+    "interviews.view": "interviews:read",
+    "interviews.view_all_feedback": "interviews:read",
+    "interviews.schedule": "interviews:write",
+    "interviews.feedback": "interviews:write",
+    "offers.view": "offers:read",
+    "offers.manage": "offers:write",
+    "matches.view": "matches:read",
+    "webhooks.manage": "webhooks:write",
+    "pipeline.run": "pipeline:write",
+}
+
+
+def key_has_scope(api_key, scope: str) -> bool:
+    resource, _, access = scope.partition(":")
+    scopes = api_key.scopes
+    return scope in scopes or (access == "read" and f"{resource}:write" in scopes)
+
+
+def key_has_perm(api_key, perm: str) -> bool:
+    scope = KEY_SCOPE_OF_PERM.get(perm)
+    return scope is not None and key_has_scope(api_key, scope)
+
+
+def person_of(actor):
+    """The User behind an actor, or None for an API key's principal (or nobody)."""
+    return actor if actor is not None and getattr(actor, "pk", None) is not None else None
+
+
 def role_rank(role: str) -> int:
     """0 for the most powerful role; larger numbers are lower roles."""
     return ROLE_HIERARCHY.index(role)
@@ -130,7 +176,7 @@ def forget_roles(user) -> None:
 
 
 def role_in(user, company) -> str | None:
-    if not getattr(user, "is_authenticated", False):
+    if not getattr(user, "is_authenticated", False) or getattr(user, "api_key", None):
         return None
     return _roles(user).get(company_id_of(company) if company is not None else None)
 
@@ -141,6 +187,10 @@ def has_perm(user, perm: str, obj=None) -> bool:
         raise ValueError(f"unknown permission {perm!r}")
     if user is None or not user.is_authenticated or not user.is_active:
         return False
+    if (api_key := getattr(user, "api_key", None)) is not None:
+        if not key_has_perm(api_key, perm):
+            return False
+        return obj is None or company_id_of(obj) == api_key.company_id
     if user.is_superuser:
         return True
     roles = _roles(user)
@@ -159,6 +209,8 @@ def company_ids_with(user, perm: str) -> list[int] | None:
         raise ValueError(f"unknown permission {perm!r}")
     if user is None or not user.is_authenticated or not user.is_active:
         return []
+    if (api_key := getattr(user, "api_key", None)) is not None:
+        return [api_key.company_id] if key_has_perm(api_key, perm) else []
     if user.is_superuser:
         return None
     return sorted(cid for cid, role in _roles(user).items() if perm in ROLE_PERMISSIONS[role])
@@ -178,24 +230,37 @@ def require_perm(user, perm: str, obj=None) -> None:
 
 
 class CompanyPermission(BasePermission):
-    """DRF permission: the view sets `required_perm`; objects are checked by their company.
+    """DRF permission: a company permission for reads (GET, HEAD, OPTIONS) and one for
+    writes; objects are checked by their company. A member needs the permission in some
+    company (the selectors then scope to those companies), a key the matching scope.
 
-    Use `CompanyPermission.require("jobs.publish")` in `permission_classes`.
+    Use `CompanyPermission.require("jobs.view", write="jobs.edit")`; with one permission it
+    holds for every method.
     """
 
     required_perm: str = ""
+    write_perm: str = ""
 
     @classmethod
-    def require(cls, perm: str) -> type[CompanyPermission]:
-        if perm not in ALL_PERMISSIONS:
-            raise ValueError(f"unknown permission {perm!r}")
-        return type(f"CompanyPermission[{perm}]", (cls,), {"required_perm": perm})
+    def require(cls, perm: str, *, write: str | None = None) -> type[CompanyPermission]:
+        for name in (perm, write or perm):
+            if name not in ALL_PERMISSIONS:
+                raise ValueError(f"unknown permission {name!r}")
+        label = perm if write is None else f"{perm}|{write}"
+        return type(
+            f"CompanyPermission[{label}]",
+            (cls,),
+            {"required_perm": perm, "write_perm": write or perm},
+        )
+
+    def _perm(self, request) -> str:
+        return self.required_perm if request.method in SAFE_METHODS else self.write_perm
 
     def has_permission(self, request, view) -> bool:
-        return has_perm(request.user, self.required_perm)
+        return has_perm(request.user, self._perm(request))
 
     def has_object_permission(self, request, view, obj) -> bool:
-        return has_perm(request.user, self.required_perm, obj)
+        return has_perm(request.user, self._perm(request), obj)
 
 
 class StaffOrKeyScope(BasePermission):
@@ -223,8 +288,7 @@ class StaffOrKeyScope(BasePermission):
 
         safe = request.method in SAFE_METHODS
         if isinstance(request.auth, ApiKey):
-            wanted = {f"{self.resource}:write"} | ({f"{self.resource}:read"} if safe else set())
-            return bool(wanted & set(request.auth.scopes))
+            return key_has_scope(request.auth, f"{self.resource}:{'read' if safe else 'write'}")
         user = request.user
         if not (user and user.is_authenticated and user.is_active and user.is_staff):
             return False

@@ -6,27 +6,17 @@ For staff with the pipeline run permissions the admin asks for, or API keys with
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.authentication import SessionAuthentication
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from accounts.authentication import ApiKeyAuthentication
+from accounts.partner_api import PartnerApi, errors
 from accounts.permissions import StaffOrKeyScope
-from accounts.throttling import ApiRateThrottle, RateLimitHeadersMixin
 from pipeline.models import PipelineRun, Source
 from pipeline.orchestration import pipeline_queue
 from pipeline.selectors import runs_list
 from recruitment.api import CursorPagination
-
-ERRORS = {
-    400: OpenApiResponse(description="Invalid input: `{error: {code, message, fields}}`."),
-    401: OpenApiResponse(description="No credentials, or an unknown, revoked or expired key."),
-    403: OpenApiResponse(description="Neither staff nor a key with the pipeline scope."),
-    429: OpenApiResponse(description="The key's rate limit is spent: see Retry-After."),
-}
 
 
 class PipelineRunOutput(serializers.Serializer):
@@ -44,9 +34,7 @@ class PipelineRunOutput(serializers.Serializer):
     finished_at = serializers.DateTimeField(allow_null=True)
 
 
-class _PipelineApi(RateLimitHeadersMixin, APIView):
-    authentication_classes = [ApiKeyAuthentication, SessionAuthentication]
-    throttle_classes = [ApiRateThrottle]
+class _PipelineApi(PartnerApi):
     permission_classes = [
         StaffOrKeyScope.require(
             "pipeline",
@@ -67,7 +55,7 @@ class PipelineRunListApi(_PipelineApi):
         description="Runs with their progress (done/total, updated while they work), counts "
         "and errors. Filter by `kind`, `status` and `updated_after` (ISO 8601).",
         parameters=[Filters],
-        responses={200: PipelineRunOutput(many=True), **ERRORS},
+        responses={200: PipelineRunOutput(many=True), **errors(400)},
     )
     def get(self, request):
         filters = self.Filters(data=request.query_params)
@@ -80,9 +68,8 @@ class PipelineRunListApi(_PipelineApi):
 class PipelineRunDetailApi(_PipelineApi):
     @extend_schema(
         summary="One pipeline run",
-        responses={200: PipelineRunOutput, 404: OpenApiResponse(description="No such run."),
-                   **ERRORS},
-    )  # fmt: skip
+        responses={200: PipelineRunOutput, **errors(404)},
+    )
     def get(self, request, pk: int):
         run = get_object_or_404(PipelineRun.objects.all(), pk=pk)
         return Response(PipelineRunOutput(run).data)
@@ -101,7 +88,7 @@ class PipelineStageApi(_PipelineApi):
         description="Queues `scrape`, `enrich`, `match`, `send` or `nightly` for the workers and "
         "answers 202 with the queued run; poll the run for progress.",
         request=Input,
-        responses={202: PipelineRunOutput, **ERRORS},
+        responses={202: PipelineRunOutput, **errors(400)},
     )
     def post(self, request, stage: str):
         data = self.Input(data=request.data)

@@ -79,6 +79,30 @@ def exception_handler(exc, context):
     return response
 
 
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The object changed since you read it: fetch it again, then retry."
+    default_code = "precondition_failed"
+
+
+def etag_of(obj) -> str:
+    """A strong ETag of a row with `updated_at`: it changes with every save."""
+    return f'"{obj.pk}-{int(obj.updated_at.timestamp() * 1_000_000)}"'
+
+
+def if_match_check(request, obj) -> None:
+    """Refuse an update with 412 when `If-Match` names another version of `obj`.
+
+    Without the header the update goes ahead; `*` matches any version.
+    """
+    wanted = request.headers.get("If-Match")
+    if wanted is None:
+        return
+    tags = {tag.strip().removeprefix("W/") for tag in wanted.split(",")}
+    if "*" not in tags and etag_of(obj) not in tags:
+        raise PreconditionFailed()
+
+
 class CursorPagination(pagination.CursorPagination):
     """Cursor pagination with `page_size` up to 500 and an RFC 8288 `Link` header."""
 

@@ -157,7 +157,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Every view states its permission classes; one that forgets lets nobody in.
+    "DEFAULT_PERMISSION_CLASSES": ["recruitment.permissions.DenyAll"],
     "DEFAULT_PAGINATION_CLASS": "recruitment.api.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -166,6 +167,8 @@ REST_FRAMEWORK = {
 }
 # Requests per API key (or signed-in user) in a fixed window: "600/minute", "10000/hour", ...
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/minute")
+# How long the answer to a POST with an Idempotency-Key is kept for replays (seconds).
+IDEMPOTENCY_TTL = env.int("IDEMPOTENCY_TTL", default=24 * 3600)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Recruitment platform API",
     "DESCRIPTION": "Partner API: jobs, applications, candidates, matches and webhooks.",
