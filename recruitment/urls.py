@@ -12,6 +12,9 @@ admin.site.index_title = "Hiring"
 
 api_v1 = [
     path("", include("accounts.urls")),
+    path("", include("jobs.api_urls")),
+    path("", include("applications.api_urls")),
+    path("", include("applications.hiring_api_urls")),
     path("", include("pipeline.api_urls")),
 ]
 

@@ -1,0 +1,3 @@
+"""Routes in /api/v1/."""
+
+urlpatterns: list = []
