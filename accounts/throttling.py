@@ -7,15 +7,19 @@ The limit is settings.API_RATE_LIMIT ("600/minute"; units second, minute, hour, 
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.throttling import BaseThrottle
 
 from accounts.models import ApiKey
+
+logger = logging.getLogger(__name__)
 
 _UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 
@@ -46,12 +50,17 @@ class ApiRateThrottle(BaseThrottle):
         now = time.time()
         start = int(now // window * window)
         key = f"ratelimit:{identity}:{window}:{start}"
-        cache.add(key, 0, timeout=window + 1)
         try:
-            used = cache.incr(key)
-        except ValueError:  # expired between add and incr: a new window
-            cache.add(key, 1, timeout=window + 1)
-            used = 1
+            cache.add(key, 0, timeout=window + 1)
+            try:
+                used = cache.incr(key)
+            except ValueError:  # expired between add and incr: a new window
+                cache.add(key, 1, timeout=window + 1)
+                used = 1
+        except redis.RedisError as error:
+            # Without the counter the API still answers (unlimited) rather than fail.
+            logger.warning("rate limit not counted, the cache is unavailable: %s", error)
+            return True
         self.reset = start + window
         self.wait_seconds = max(1, int(self.reset - now + 0.999))
         request.rate_limit = (limit, max(0, limit - used), self.reset)

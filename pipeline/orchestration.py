@@ -12,9 +12,11 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
+import redis
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.mail import outbox_send_due
 from accounts.models import User
@@ -34,6 +36,8 @@ from pipeline.scraping.process import crawl_in_subprocess
 from pipeline.selectors import run_last_succeeded, sources_due
 
 logger = logging.getLogger(__name__)
+
+QUEUE_ERRORS = (BrokerError, redis.RedisError)
 
 Kind = PipelineRun.Kind
 Status = PipelineRun.Status
@@ -65,10 +69,22 @@ def pipeline_queue(
 
     with transaction.atomic():
         run, children = _runs_create(kind=kind, source=source, triggered_by=triggered_by)
-        if children:
-            transaction.on_commit(tasks.nightly_chain(children).apply_async)
-        else:
-            transaction.on_commit(lambda: tasks.stage_run.delay(run.pk))
+
+        def send() -> None:
+            try:
+                if children:
+                    tasks.nightly_chain(children).apply_async()
+                else:
+                    tasks.stage_run.delay(run.pk)
+            except QUEUE_ERRORS:
+                # No worker will ever take these runs: say so on them, then let the caller
+                # answer (the API: 503).
+                for queued in [run, *children]:
+                    queued.refresh_from_db()
+                    run_finish(run=queued, progress=None, error="the task queue was unavailable")
+                raise
+
+        transaction.on_commit(send)
     return run
 
 

@@ -5,9 +5,13 @@ Apps import this module; it imports no app.
 
 from __future__ import annotations
 
+import logging
+
+import redis
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from kombu.exceptions import OperationalError as BrokerError
 from rest_framework import exceptions, pagination, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -50,8 +54,26 @@ def _flatten(value) -> list[str]:
     return [str(value)]
 
 
+logger = logging.getLogger(__name__)
+
+# The cache (rate limits, idempotency) or the task broker cannot be reached: a 503 the client
+# may retry, not a 500.
+UNAVAILABLE = (redis.RedisError, BrokerError)
+UNAVAILABLE_RETRY_AFTER = 30
+
+
 def exception_handler(exc, context):
     """Turn every error into `{"error": {"code", "message", "fields"}}`."""
+    if isinstance(exc, UNAVAILABLE):
+        logger.error("service unavailable: %s: %s", type(exc).__name__, exc)
+        return Response(
+            _error(
+                "service_unavailable",
+                "A service behind the API (the cache or the task queue) is unavailable. Retry later.",
+            ),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)},
+        )
     if isinstance(exc, ApplicationError):
         body = _error(exc.code, exc.message)
         body["error"].update(exc.extra)

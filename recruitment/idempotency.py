@@ -13,12 +13,16 @@ Keys are scoped per caller: per API key, or per signed-in user. Answers are kept
 from __future__ import annotations
 
 import hashlib
+import logging
 
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from rest_framework import status
 from rest_framework.response import Response
+
+logger = logging.getLogger(__name__)
 
 HEADER = "Idempotency-Key"
 _LOCK_SECONDS = 300  # longer than any request may run (gunicorn's timeout is 60 s)
@@ -26,6 +30,13 @@ _LOCK_SECONDS = 300  # longer than any request may run (gunicorn's timeout is 60
 
 def _error(code: str, message: str, http_status: int) -> Response:
     return Response({"error": {"code": code, "message": message, "fields": {}}}, status=http_status)
+
+
+def _forget(lock_key: str) -> None:
+    try:
+        cache.delete(lock_key)
+    except redis.RedisError as error:  # it expires by itself after _LOCK_SECONDS
+        logger.warning("idempotency lock not released, the cache is unavailable: %s", error)
 
 
 def _caller(request) -> str | None:
@@ -82,9 +93,15 @@ class IdempotentPostMixin:
         name = hashlib.sha256(f"{caller}\n{key}".encode()).hexdigest()
         kept_key, lock_key = f"idempotency:{name}", f"idempotency:{name}:lock"
         fingerprint = _fingerprint(request)
-        kept = cache.get(kept_key)
-        if kept is None and not cache.add(lock_key, fingerprint, timeout=_LOCK_SECONDS):
-            kept = cache.get(kept_key)  # finished just now?
+        try:
+            kept = cache.get(kept_key)
+            locked = kept is not None or cache.add(lock_key, fingerprint, timeout=_LOCK_SECONDS)
+            if not locked:
+                kept = cache.get(kept_key)  # finished just now?
+        except redis.RedisError as error:  # the promise cannot be kept: 503, nothing done
+            response = self.handle_exception(error)
+            return self.finalize_response(drf_request, response, *args, **kwargs)
+        if not locked:
             if kept is None:
                 response = _error(
                     "idempotency_in_progress",
@@ -96,26 +113,28 @@ class IdempotentPostMixin:
             return self._replay(drf_request, kept, fingerprint, *args, **kwargs)
         try:
             response = super().dispatch(request, *args, **kwargs)
-            if response.status_code < 500:
-                if hasattr(response, "render"):
-                    response.render()
-                cache.set(
-                    kept_key,
-                    {
-                        "fingerprint": fingerprint,
-                        "status": response.status_code,
-                        "content": response.content,
-                        "headers": {
-                            header: value
-                            for header, value in response.items()
-                            if not header.lower().startswith("x-ratelimit")
-                        },
-                    },
-                    timeout=settings.IDEMPOTENCY_TTL,
-                )
-            return response
-        finally:
-            cache.delete(lock_key)
+        except BaseException:
+            _forget(lock_key)
+            raise
+        if response.status_code < 500:
+            if hasattr(response, "render"):
+                response.render()
+            answer = {
+                "fingerprint": fingerprint,
+                "status": response.status_code,
+                "content": response.content,
+                "headers": {
+                    header: value
+                    for header, value in response.items()
+                    if not header.lower().startswith("x-ratelimit")
+                },
+            }
+            try:
+                cache.set(kept_key, answer, timeout=settings.IDEMPOTENCY_TTL)
+            except redis.RedisError as error:  # done, but a retry would run it again
+                logger.error("idempotent answer not kept, the cache is unavailable: %s", error)
+        _forget(lock_key)
+        return response
 
     def _replay(self, drf_request, answer: dict, fingerprint: str, *args, **kwargs):
         if answer["fingerprint"] != fingerprint:

@@ -201,3 +201,53 @@ def test_a_bad_rate_setting_is_a_clear_configuration_error():
     for bad in ("600", "0/minute", "10/fortnight", ""):
         with pytest.raises(ImproperlyConfigured, match="API_RATE_LIMIT"):
             rate_parse(bad)
+
+
+DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+
+
+def test_without_the_cache_reads_still_answer_and_an_idempotent_post_gets_503(company, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": DEAD_REDIS,
+        }
+    }
+    _, token = _key(company, "pipeline:write")
+    read = _client(token).get("/api/v1/pipeline/runs")
+    assert read.status_code == 200
+    assert "X-RateLimit-Limit" not in read  # not counted, not refused
+
+    post = _client(token).post(
+        "/api/v1/pipeline/enrich", {}, format="json", HTTP_IDEMPOTENCY_KEY="abc"
+    )
+    assert post.status_code == 503
+    assert post.json()["error"]["code"] == "service_unavailable"
+    assert post["Retry-After"] == "30"
+    assert not PipelineRun.objects.exists()
+
+
+@pytest.fixture
+def dead_broker():
+    from recruitment.celery import app
+
+    saved = {
+        name: app.conf[name] for name in ("broker_url", "task_always_eager", "task_publish_retry")
+    }
+    pools = (app._pool, app.amqp._producer_pool)
+    app.conf.update(broker_url=DEAD_REDIS, task_always_eager=False, task_publish_retry=False)
+    app._pool = app.amqp._producer_pool = None  # connect anew, to the dead broker
+    yield
+    app.conf.update(saved)
+    app._pool, app.amqp._producer_pool = pools
+
+
+@pytest.mark.django_db(transaction=True)  # real commits: the task is sent inside the request
+def test_when_the_task_queue_is_down_queueing_answers_503_and_the_run_says_why(
+    company, dead_broker
+):
+    _, token = _key(company, "pipeline:write")
+    response = _client(token).post("/api/v1/pipeline/enrich", {}, format="json")
+    assert response.status_code == 503
+    run = PipelineRun.objects.get()
+    assert (run.status, run.error) == ("failed", "the task queue was unavailable")
