@@ -33,6 +33,12 @@ def _private_media(settings, tmp_path):
     }
 
 
+@pytest.fixture(autouse=True)
+def _match_vectors_read_at_every_search(settings):
+    """A test's jobs change between searches: the in-memory copy must not lag behind them."""
+    settings.MATCH_MEMORY_MAX_AGE = 0
+
+
 @pytest.fixture
 def company(db):
     return CompanyFactory()

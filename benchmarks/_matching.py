@@ -7,8 +7,9 @@
 benchmark's helpers (`demo_seed`, template vectors plus noise for every job, the HNSW index
 rebuilt, VACUUM ANALYZE), stores every job's matching features as the enrich stage would, and
 enriches `queries` demo candidates for real (features and model vectors). It then times
-`matches_for_candidate` (HNSW shortlist of MATCH_SHORTLIST, then the re-rank) per candidate,
-after a warm-up, and compares its top 20 with the same re-rank over the exact shortlist (a
+`matches_for_candidate` (a shortlist of MATCH_SHORTLIST from the in-memory copy of the open
+jobs' vectors, or with MATCH_MEMORY_SEARCH=false through the HNSW index, then the re-rank) per
+candidate, after a warm-up, and compares its top 20 with the same re-rank over the exact shortlist (a
 sequential scan in cosine order): recall@20. It prints figures and asserts nothing; `make
 bench` skips this helper module, `benchmarks/pipeline.py` calls `measure()`.
 """
@@ -100,6 +101,7 @@ def measure(jobs: int = 100_000, queries: int = 50, *, keep: bool = False,
     """
     from jobs.models import Job
     from pipeline.matching import matches_for_candidate
+    from pipeline.matching.vectors import open_job_vectors_load
 
     with scratch_database(SCRATCH_DATABASE, create=not reuse, keep=keep or reuse):
         if not reuse:
@@ -110,6 +112,13 @@ def measure(jobs: int = 100_000, queries: int = 50, *, keep: bool = False,
             _prepare(compact=False)
         profiles = _query_profiles(queries)
         open_jobs = Job.objects.filter(status=Job.Status.OPEN).count()
+        loaded = None
+        if settings.MATCH_MEMORY_SEARCH:  # as a worker's background thread makes it
+            started = time.perf_counter()
+            copy = open_job_vectors_load()
+            loaded = (time.perf_counter() - started, copy.matrix.nbytes / 1e6)
+            print(f"open job vectors in memory: {len(copy.ids):,} in {loaded[0]:.1f} s, "
+                  f"{loaded[1]:.0f} MB", flush=True)  # fmt: skip
         for profile in profiles[:5]:  # warm up: caches, the lexicon, the connection
             matches_for_candidate(profile=profile, limit=TOP)
         timings, exact_timings, recalls = [], [], []
@@ -128,6 +137,9 @@ def measure(jobs: int = 100_000, queries: int = 50, *, keep: bool = False,
         "open_jobs": open_jobs,
         "queries": len(timings),
         "shortlist": settings.MATCH_SHORTLIST,
+        "search": "in memory, exact" if loaded else "HNSW index",
+        "memory_copy_s": round(loaded[0], 1) if loaded else None,
+        "memory_copy_mb": round(loaded[1]) if loaded else None,
         "ef_search": settings.MATCH_EF_SEARCH,
         "p50_ms": round(_percentile(timings, 50), 2),
         "p95_ms": round(_percentile(timings, 95), 2),

@@ -393,6 +393,11 @@ MATCH_WEIGHTS = {
 # built with ef_construction 64, 0.92 at 300 and 0.95 at 600 with ef_construction 200.
 MATCH_SHORTLIST = env.int("MATCH_SHORTLIST", default=200)
 MATCH_EF_SEARCH = env.int("MATCH_EF_SEARCH", default=600)
+# One candidate's live matches search the open jobs' vectors exactly in the process's memory
+# (1.5 kB a job), a copy renewed in the background when older than MATCH_MEMORY_MAX_AGE
+# seconds (0: read anew at every search); false: always through the HNSW index.
+MATCH_MEMORY_SEARCH = env.bool("MATCH_MEMORY_SEARCH", default=True)
+MATCH_MEMORY_MAX_AGE = env.int("MATCH_MEMORY_MAX_AGE", default=300)
 # Matches kept per candidate, and the least score kept (0.5 is about "good, with one gap").
 MATCH_TOP_N = env.int("MATCH_TOP_N", default=20)
 MATCH_MIN_SCORE = env.float("MATCH_MIN_SCORE", default=0.5)

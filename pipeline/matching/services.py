@@ -46,6 +46,7 @@ from pipeline.matching.selectors import (
     profiles_nearest,
     similarities,
 )
+from pipeline.matching.vectors import jobs_features_in_order, jobs_nearest_in_memory
 from pipeline.models import Match
 from pipeline.runs import RunProgress
 
@@ -127,13 +128,18 @@ def matches_for_candidate(
     """The best open jobs for a candidate, best first (computed, nothing saved).
 
     The candidate needs a vector: the shortlist is the `shortlist` (MATCH_SHORTLIST) open jobs
-    nearest to it. `exact` replaces the index search by a full scan (for measuring recall).
+    nearest to it, found exactly in this process's copy of the open jobs' vectors
+    (`pipeline.matching.vectors`), or through the index until that copy is made. `exact`
+    makes the database scan every row (for measuring recall).
     """
     if profile.embedding is None:
         return []
-    nearest = jobs_nearest_with_features(
-        profile.embedding, limit=shortlist or settings.MATCH_SHORTLIST, exact=exact
-    )
+    limit_nearest = shortlist or settings.MATCH_SHORTLIST
+    in_memory = None if exact else jobs_nearest_in_memory(profile.embedding, limit=limit_nearest)
+    if in_memory is not None:
+        nearest = jobs_features_in_order(in_memory)
+    else:
+        nearest = jobs_nearest_with_features(profile.embedding, limit=limit_nearest, exact=exact)
     candidate = profile_features_many([profile.pk])[profile.pk]
     return _ranked(
         [
