@@ -217,6 +217,7 @@ class Interview(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(default=now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
@@ -224,7 +225,10 @@ class Interview(models.Model):
                 condition=Q(ends_at__gt=F("starts_at")), name="applications_interview_ends_after"
             ),
         ]
-        indexes = [models.Index(fields=["starts_at"], name="applications_interview_start")]
+        indexes = [
+            models.Index(fields=["starts_at"], name="applications_interview_start"),
+            models.Index(fields=["-updated_at"], name="applications_interview_updated"),
+        ]
 
     def __str__(self):
         return f"{self.title} · {self.starts_at:%Y-%m-%d %H:%M}"
@@ -250,6 +254,7 @@ class Scorecard(models.Model):
     notes = models.TextField(blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
@@ -261,6 +266,7 @@ class Scorecard(models.Model):
                 name="applications_scorecard_submitted_has_recommendation",
             ),
         ]
+        indexes = [models.Index(fields=["-updated_at"], name="applications_scorecard_updated")]
 
     def __str__(self):
         return f"Scorecard by {self.author} for {self.interview}"
@@ -292,6 +298,7 @@ class Offer(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(default=now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
@@ -306,6 +313,7 @@ class Offer(models.Model):
                 name="applications_offer_response_has_time",
             ),
         ]
+        indexes = [models.Index(fields=["-updated_at"], name="applications_offer_updated")]
 
     def __str__(self):
         return f"Offer {self.salary} {self.currency} ({self.status})"
@@ -314,13 +322,28 @@ class Offer(models.Model):
 class Note(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty when an API key wrote it.",
+    )
+    api_key = models.ForeignKey(
+        "accounts.ApiKey",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The partner API key that wrote the note, when no person did.",
     )
     body = models.TextField()
     created_at = models.DateTimeField(default=now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["-updated_at"], name="applications_note_updated")]
 
     def __str__(self):
         return self.body[:60]

@@ -84,7 +84,8 @@ def exception_handler(exc, context):
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
+        # A service's refusal says why ("Only its author edits a note."); keep it.
+        exc = exceptions.PermissionDenied(str(exc) or None)
 
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -132,6 +133,20 @@ class CursorPagination(pagination.CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
     ordering = "-id"
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound:  # DRF's answer to an undecodable cursor; it is bad input
+            raise exceptions.ValidationError({"cursor": ["Not a cursor of this list."]}) from None
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except (ValueError, TypeError, DjangoValidationError):
+            # A cursor is opaque but can be forged: a position that is not a value of the
+            # ordering field fails in the query. That is the client's error, not ours.
+            raise exceptions.ValidationError({"cursor": ["Not a cursor of this list."]}) from None
 
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)

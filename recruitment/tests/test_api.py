@@ -2,7 +2,7 @@ import json
 import logging
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -133,3 +133,23 @@ def test_json_log_lines_carry_extra_fields_and_exceptions():
     assert line["source_id"] == 7
     assert "RuntimeError: boom" in line["exception"]
     assert Response  # DRF's Response is what the handler returns
+
+
+@pytest.mark.django_db
+def test_a_forged_cursor_is_a_400_not_a_500(company, key_client):
+    import base64
+
+    client = key_client(company, "pipeline:read")
+    for position in ("abc", "1.5", "2024-01-01"):
+        cursor = base64.b64encode(f"p={position}".encode()).decode()
+        response = client.get("/api/v1/pipeline/runs", {"cursor": cursor})
+        assert response.status_code == 400, position
+        assert response.json()["error"]["fields"]["cursor"] == ["Not a cursor of this list."]
+    assert client.get("/api/v1/pipeline/runs", {"cursor": "é"}).status_code == 400
+
+
+@pytest.mark.django_db
+def test_a_refusal_keeps_the_services_reason(candidate):
+    response = _call(PermissionDenied("Only its author edits a note."), candidate)
+    assert response.status_code == 403
+    assert response.data["error"]["message"] == "Only its author edits a note."
