@@ -31,6 +31,8 @@ from accounts.models import (
     NotificationPreference,
     OutboundEmail,
     User,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from accounts.services import (
     API_KEY_SCOPES,
@@ -39,6 +41,12 @@ from accounts.services import (
     company_create,
     membership_remove,
     membership_set,
+)
+from accounts.webhooks import (
+    webhook_endpoint_delete,
+    webhook_endpoint_update,
+    webhook_ping,
+    webhook_redeliver,
 )
 from recruitment.api import ApplicationError
 
@@ -592,3 +600,113 @@ class EmailSuppressionAdmin(ServiceModelAdmin):
                 email=obj.email, reason=obj.reason, detail=obj.detail, esp_name=obj.esp_name
             )
         adopt(obj, suppression)
+
+
+# --- Webhooks ---------------------------------------------------------------------------------
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(ServiceModelAdmin):
+    """Endpoints are made through the API (which shows the secret once); here staff pause,
+    describe, ping or delete them. The secret is never on a page."""
+
+    list_display = ("url", "company", "event_list", "is_active", "created_at", "updated_at")
+    list_filter = ("is_active", TenantCompanyFilter)
+    search_fields = ("url", "description", "company__name")
+    list_select_related = ("company",)
+    fields = (
+        "company",
+        "url",
+        "description",
+        "events",
+        "is_active",
+        "created_by",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = ("company", "url", "events", "created_by", "created_at", "updated_at")
+    actions = ("ping_endpoints",)
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_actions(self, request):
+        # Deleting goes through webhook_endpoint_delete (audited), not a bulk delete.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.display(description="events")
+    def event_list(self, obj) -> str:
+        return ", ".join(obj.events)
+
+    def save_model(self, request, obj, form, change):
+        with self.calling_service():
+            endpoint = webhook_endpoint_update(
+                endpoint=WebhookEndpoint.objects.get(pk=obj.pk),
+                actor=request.user,
+                description=obj.description,
+                is_active=obj.is_active,
+            )
+        adopt(obj, endpoint)
+
+    def delete_model(self, request, obj):
+        with self.calling_service():
+            webhook_endpoint_delete(endpoint=obj, actor=request.user)
+
+    @admin.action(description="Send a ping to the selected endpoints", permissions=["change"])
+    def ping_endpoints(self, request, queryset):
+        self.run_service_action(
+            request,
+            queryset,
+            lambda endpoint: webhook_ping(endpoint=endpoint, actor=request.user),
+            "Queued a ping to {count} endpoint(s).",
+        )
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ServiceModelAdmin):
+    """The webhook outbox: written by the system, read here; a delivery can be sent again."""
+
+    list_display = (
+        "created_at",
+        "event_type",
+        "event_id",
+        "endpoint",
+        "status",
+        "attempts",
+        "last_status_code",
+        "next_attempt_at",
+        "delivered_at",
+    )
+    list_filter = ("status", "event_type", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("event_id", "endpoint__url")
+    list_select_related = ("endpoint__company",)
+    actions = ("redeliver",)
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_redeliver_permission(self, request) -> bool:
+        return request.user.has_perm("accounts.view_webhookdelivery") and (
+            request.user.has_perm("accounts.change_webhookendpoint")
+        )
+
+    @admin.action(description="Deliver the selected events again", permissions=["redeliver"])
+    def redeliver(self, request, queryset):
+        self.run_service_action(
+            request,
+            queryset.select_related("endpoint"),
+            lambda delivery: webhook_redeliver(delivery=delivery, actor=request.user),
+            "Queued {count} delivery(ies) again.",
+        )

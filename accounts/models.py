@@ -408,3 +408,95 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label or 'system'} {self.action}"
+
+
+class WebhookEndpoint(models.Model):
+    """Where a company wants its events POSTed, and which ones (`*` for all)."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="webhook_endpoints")
+    url = models.URLField(max_length=2000)
+    description = models.CharField(max_length=200, blank=True)
+    events = ArrayField(
+        models.CharField(max_length=50),
+        help_text='Event types to send, e.g. ["application.created"]; ["*"] for every one.',
+    )
+    # The Standard Webhooks (svix) format: "whsec_" + base64 of the HMAC key's bytes. Kept in
+    # clear: signing needs it, so it cannot be hashed like an API key's secret.
+    secret = models.CharField(max_length=100)
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "webhook endpoint"
+        indexes = [
+            # webhook_event_emit asks this for every business event: one index probe.
+            models.Index(
+                fields=["company"], condition=Q(is_active=True), name="accounts_webhook_active"
+            ),
+        ]
+        constraints = [
+            CheckConstraint(condition=~Q(secret=""), name="accounts_webhook_has_secret"),
+        ]
+
+    def __str__(self):
+        return f"{self.url} ({self.company})"
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint: the webhook outbox. Written in the business transaction,
+    sent by a task, retried with backoff; `event_id` is the `webhook-id` receivers dedupe on."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        db_index=False,  # accounts_webhook_endpoint_log leads with it
+    )
+    event_id = models.CharField(max_length=40, unique=True, help_text="msg_…, sent as webhook-id")
+    event_type = models.CharField(max_length=50)
+    payload = models.JSONField(help_text="The body sent: {type, timestamp, data}.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # For a pending row: when it is due. While a worker sends it, the end of that worker's
+    # lease (so no other worker takes it); a lease that runs out means the worker was lost.
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=255, blank=True)
+    response_excerpt = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "webhook deliveries"
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status="pending"),
+                name="accounts_webhook_due",
+            ),
+            models.Index(fields=["endpoint", "-id"], name="accounts_webhook_endpoint_log"),
+        ]
+        constraints = [
+            CheckConstraint(
+                condition=Q(status__in=["pending", "succeeded", "failed"]),
+                name="accounts_webhook_status_valid",
+            ),
+            CheckConstraint(
+                condition=Q(status="succeeded", delivered_at__isnull=False)
+                | ~Q(status="succeeded"),
+                name="accounts_webhook_succeeded_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.event_type} {self.event_id} ({self.status})"

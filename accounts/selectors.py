@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from accounts.models import AuditEvent, Company, Membership, User
+from accounts.models import AuditEvent, Company, Membership, NotificationPreference, User
 from accounts.permissions import scope_queryset
 
 
@@ -34,3 +34,22 @@ def audit_event_list(*, user: User, filters: dict | None = None) -> QuerySet[Aud
     if target_type := filters.get("target_type"):
         qs = qs.filter(target_type=target_type)
     return qs
+
+
+def user_me(*, user: User) -> User:
+    """The user with `memberships_` (companies loaded), `candidate_profile_` (None without one)
+    and `notification_preferences` (the defaults when never saved) set: two queries."""
+    me = (
+        User.objects.select_related("candidate_profile", "notification_preference")
+        .defer("candidate_profile__embedding", "candidate_profile__resume_text")
+        .get(pk=user.pk)
+    )
+    me.memberships_ = list(
+        Membership.objects.filter(user=me).select_related("company").order_by("company__name")
+    )
+    me.candidate_profile_ = getattr(me, "candidate_profile", None)
+    me.is_candidate = me.candidate_profile_ is not None
+    me.notification_preferences = getattr(me, "notification_preference", None) or (
+        NotificationPreference(user=me)
+    )
+    return me

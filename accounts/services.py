@@ -12,7 +12,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.models import ApiKey, AuditEvent, Company, Membership, Role, User
+from accounts.models import (
+    ApiKey,
+    AuditEvent,
+    CandidateProfile,
+    Company,
+    Membership,
+    NotificationPreference,
+    Role,
+    User,
+)
 from accounts.permissions import forget_roles, require_perm
 from accounts.registry import company_created_hooks
 from recruitment.api import ApplicationError
@@ -294,3 +303,115 @@ def api_key_authenticate(*, token: str) -> ApiKey | None:
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
         api_key.last_used_at = now
     return api_key
+
+
+# --- A person's own account ------------------------------------------------------------------
+# A candidate's own edit of a profile field marks it confirmed (`confirmed_fields`), so parsing
+# a resume later never overwrites it, as `applications.documents.profile_fields_confirm` does.
+
+# What the owner may change; the rest (resume text, suggestions, embedding) is the system's.
+PROFILE_EDITABLE_FIELDS = frozenset(
+    {
+        "headline",
+        "summary",
+        "city",
+        "region",
+        "country",
+        "remote_preference",
+        "desired_salary_min",
+        "desired_salary_currency",
+        "desired_salary_period",
+        "seniority",
+        "years_experience",
+        "skills",
+        "phone",
+        "links",
+        "current_title",
+        "education",
+        "work_history",
+    }
+)
+PREFERENCE_FIELDS = frozenset(
+    {"application_updates", "interview_updates", "match_digest", "recruiter_digest", "product_news"}
+)
+
+
+def _refuse_unknown(values: dict[str, Any], allowed: frozenset[str]) -> None:
+    unknown = sorted(set(values) - allowed)
+    if unknown:
+        raise ValidationError({name: "This field cannot be changed here." for name in unknown})
+
+
+def user_name_update(*, user: User, full_name: str) -> User:
+    if full_name == user.full_name:
+        return user
+    before = user.full_name
+    user.full_name = full_name
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["full_name"])
+    audit_record(
+        action="user.name_changed",
+        actor=user,
+        target=user,
+        changes={"full_name": [before, full_name]},
+    )
+    return user
+
+
+@transaction.atomic
+def candidate_profile_update(
+    *, profile: CandidateProfile, values: dict[str, Any], actor: User
+) -> CandidateProfile:
+    """Set the owner's values and mark the changed fields confirmed."""
+    _refuse_unknown(values, PROFILE_EDITABLE_FIELDS)
+    changed = sorted(name for name, value in values.items() if getattr(profile, name) != value)
+    if not changed:
+        return profile
+    for name in changed:
+        setattr(profile, name, values[name])
+    profile.confirmed_fields = sorted(set(profile.confirmed_fields) | set(changed))
+    profile.full_clean(exclude=["user", "embedding"])
+    profile.save(update_fields=[*changed, "confirmed_fields", "updated_at"])
+    audit_record(action="profile.updated", actor=actor, target=profile, changes={"fields": changed})
+    return profile
+
+
+@transaction.atomic
+def notification_preference_update(*, user: User, values: dict[str, Any]) -> NotificationPreference:
+    """Change the user's notification and digest settings (made with defaults if missing)."""
+    _refuse_unknown(values, PREFERENCE_FIELDS)
+    preference, _ = NotificationPreference.objects.select_for_update().get_or_create(user=user)
+    changes = {
+        name: [getattr(preference, name), value]
+        for name, value in values.items()
+        if getattr(preference, name) != value
+    }
+    if not changes:
+        return preference
+    for name, (_, value) in changes.items():
+        setattr(preference, name, value)
+    preference.full_clean(exclude=["user"])
+    preference.save(update_fields=[*changes, "updated_at"])
+    audit_record(action="notifications.updated", actor=user, target=preference, changes=changes)
+    return preference
+
+
+@transaction.atomic
+def user_me_update(
+    *,
+    user: User,
+    full_name: str | None = None,
+    profile: dict[str, Any] | None = None,
+    preferences: dict[str, Any] | None = None,
+) -> User:
+    """The person's own update, all or nothing. Profile values need a candidate profile."""
+    if full_name is not None:
+        user_name_update(user=user, full_name=full_name)
+    if profile:
+        candidate_profile = CandidateProfile.objects.select_for_update().filter(user=user).first()
+        if candidate_profile is None:
+            raise ValidationError({"candidate_profile": "You have no candidate profile to change."})
+        candidate_profile_update(profile=candidate_profile, values=profile, actor=user)
+    if preferences:
+        notification_preference_update(user=user, values=preferences)
+    return user

@@ -8,6 +8,7 @@ from celery import shared_task
 from django.conf import settings
 
 from accounts.mail import outbox_send_due
+from accounts.webhooks import webhook_deliveries_send, webhook_deliveries_send_due
 
 # Batches one run may send before leaving the rest to the next run.
 OUTBOX_MAX_BATCHES = 10
@@ -25,6 +26,31 @@ def outbox_send() -> dict:
     totals: Counter[str] = Counter()
     for _ in range(OUTBOX_MAX_BATCHES):
         result = outbox_send_due(limit=limit)
+        totals.update(result)
+        if result["claimed"] + result["taken"] < limit:
+            break
+    return dict(totals)
+
+
+# Sweeps one run may make before leaving the rest to the next run.
+WEBHOOK_MAX_BATCHES = 10
+
+
+@shared_task(name="accounts.webhooks_send", acks_late=True, ignore_result=True)
+def webhooks_send(delivery_ids: list[int]) -> dict:
+    """Send the deliveries just written (queued on commit by webhook_event_emit). Idempotent:
+    a delivery already sent, or taken by another worker, is skipped."""
+    return webhook_deliveries_send(delivery_ids=delivery_ids)
+
+
+@shared_task(name="accounts.webhooks_send_due", acks_late=True, ignore_result=True)
+def webhooks_send_due() -> dict:
+    """The sweeper (celery-beat, every minute): retries that are due, and deliveries whose
+    task was lost, batch after batch while batches come back full."""
+    limit = settings.WEBHOOK_BATCH_SIZE
+    totals: Counter[str] = Counter()
+    for _ in range(WEBHOOK_MAX_BATCHES):
+        result = webhook_deliveries_send_due(limit=limit)
         totals.update(result)
         if result["claimed"] + result["taken"] < limit:
             break

@@ -11,8 +11,9 @@ import redis
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from drf_spectacular.utils import inline_serializer
 from kombu.exceptions import OperationalError as BrokerError
-from rest_framework import exceptions, pagination, status
+from rest_framework import exceptions, pagination, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -158,3 +159,70 @@ class CursorPagination(pagination.CursorPagination):
         if links:
             response["Link"] = ", ".join(links)
         return response
+
+
+# Bounds of a database id given in a request: a larger number is a 400, not a 500.
+ID_BOUNDS = {"min_value": 1, "max_value": 2**63 - 1}
+
+
+class PageFilters(serializers.Serializer):
+    """The query parameters of every cursor-paged list; a list's own filters extend it."""
+
+    page_size = serializers.IntegerField(
+        required=False, min_value=1, max_value=500, help_text="Rows per page (default 50)."
+    )
+    cursor = serializers.CharField(
+        required=False, help_text="The `next` link's cursor, to read the following page."
+    )
+
+
+def query_filters(filters_class: type[serializers.Serializer], request) -> dict:
+    """The request's query parameters, validated by `filters_class` (400 when bad).
+
+    A parameter that is absent stays absent (a QueryDict would read a missing boolean as
+    False); a list field takes every value given for its name, another field the last one.
+    """
+    fields = filters_class().fields
+    params = {
+        name: values if isinstance(fields.get(name), serializers.ListField) else values[-1]
+        for name, values in request.query_params.lists()
+    }
+    filters = filters_class(data=params)
+    filters.is_valid(raise_exception=True)
+    return filters.validated_data
+
+
+def page_response(
+    view,
+    request,
+    rows,
+    output: type[serializers.Serializer],
+    *,
+    paginator: pagination.BasePagination | None = None,
+    context: dict | None = None,
+) -> Response:
+    """One page of `rows` (a queryset or list) serialized by `output`, with its links."""
+    paginator = paginator or CursorPagination()
+    page = paginator.paginate_queryset(rows, request, view=view)
+    return paginator.get_paginated_response(output(page, many=True, context=context).data)
+
+
+def paged_schema(name: str, item: type[serializers.Serializer]) -> serializers.Serializer:
+    """The documented shape of a page: the `next` and `previous` links and the rows."""
+    return inline_serializer(
+        name=name,
+        fields={
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": item(many=True),
+        },
+    )
+
+
+def page_example(row: dict) -> dict:
+    """A documented example of a page holding `row`."""
+    return {
+        "next": "https://jobs.example.org/api/v1/...?cursor=cD0xMjM0",
+        "previous": None,
+        "results": [row],
+    }

@@ -325,6 +325,28 @@ LOGGING = {
     },
 }
 
+# --- Webhooks (outbound, accounts.webhooks) ---------------------------------------------------
+# Seconds to connect and to wait for each read of a receiver's answer.
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
+# Attempts per delivery, then it fails; the waits double from WEBHOOK_RETRY_SECONDS (plus up to
+# 10 % jitter) up to WEBHOOK_RETRY_MAX_SECONDS: 30 s, 1 min, 2 min, ... about 1 h for all 8.
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_RETRY_SECONDS = env.int("WEBHOOK_RETRY_SECONDS", default=30)
+WEBHOOK_RETRY_MAX_SECONDS = env.int("WEBHOOK_RETRY_MAX_SECONDS", default=6 * 3600)
+# Deliveries one sweep (the beat task, every minute) may send.
+WEBHOOK_BATCH_SIZE = env.int("WEBHOOK_BATCH_SIZE", default=100)
+# Whether endpoints may point at loopback, private, link-local or otherwise non-public addresses
+# (checked when an endpoint is saved and again, by DNS, at every send). Off in production: the
+# server must not be a proxy into its own network (SSRF).
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=DEBUG)
+# Names of choice sets that several API fields share (drf-spectacular warns otherwise).
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),
+    "SalaryPeriodEnum": "accounts.models.SalaryPeriod",
+    "DigestFrequencyEnum": "accounts.models.DigestFrequency",
+    "WebhookDeliveryStatusEnum": "accounts.apis.WebhookDeliveryStatus",
+}
+
 # --- Pipeline: scraping -----------------------------------------------------------------------
 # The boards' APIs; a Source's config["base_url"] overrides them (the demo and tests do).
 SCRAPE_GREENHOUSE_BASE_URL = env.str(

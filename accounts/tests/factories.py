@@ -13,8 +13,11 @@ from accounts.models import (
     OutboundEmail,
     Role,
     User,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from accounts.services import api_key_create, audit_record
+from accounts.webhooks import webhook_endpoint_create, webhook_ping
 
 PASSWORD = "correct horse battery staple"
 
@@ -90,4 +93,13 @@ ADMIN_ROWS = {
     EmailSuppression: lambda: EmailSuppression.objects.create(
         email=f"bounced-{uuid.uuid4().hex[:8]}@example.com", reason="bounced"
     ),
+    WebhookEndpoint: lambda: _webhook_endpoint(),
+    WebhookDelivery: lambda: webhook_ping(endpoint=_webhook_endpoint(), actor=None),
 }
+
+
+def _webhook_endpoint() -> WebhookEndpoint:
+    # A public address (example.com's), so the SSRF guard passes whatever the settings say.
+    return webhook_endpoint_create(
+        company=CompanyFactory(), url="https://93.184.215.14/hooks", events=["*"], actor=None
+    )

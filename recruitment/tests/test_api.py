@@ -54,14 +54,14 @@ def test_validation_errors_become_400_with_fields(candidate):
 @pytest.mark.django_db
 def test_authentication_errors_keep_the_envelope(api_client):
     response = api_client.get("/api/v1/users/me")
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert response.json()["error"]["code"] == "not_authenticated"
     assert response.json()["error"]["message"]
 
 
 @pytest.mark.django_db
 def test_users_me_lists_the_users_companies_and_roles(api_client, recruiter, company):
-    assert api_client.get("/api/v1/users/me").status_code == 403
+    assert api_client.get("/api/v1/users/me").status_code == 401
     api_client.force_authenticate(recruiter)
     body = api_client.get("/api/v1/users/me").json()
     assert body["email"] == recruiter.email
