@@ -12,13 +12,16 @@ import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.files.storage import storages
 from django.db import transaction
 
 from accounts.models import CandidateProfile, User
+from accounts.permissions import person_of, require_perm
 from accounts.services import audit_record
+from applications import uploads
 from applications.extraction import MAX_INPUT_BYTES, ExtractionError, extract_text
-from applications.models import Document
+from applications.models import Application, Document
 from applications.resumes import SkillTerm, parse_resume
 from jobs.selectors import skill_taxonomy as skills_all
 from jobs.skills import skill_matcher
@@ -51,6 +54,76 @@ SUGGESTED_FIELDS: dict[str, tuple[str, ...]] = {
 CONFIRMABLE_FIELDS = frozenset(
     {attr for attrs in SUGGESTED_FIELDS.values() for attr in attrs} | {"headline", "summary"}
 )
+
+
+def document_add(
+    *,
+    actor,
+    file: File,
+    kind: str,
+    application: Application | None = None,
+    ip_address: str | None = None,
+) -> Document:
+    """Store a document through the secure upload service: a person's own (with one of their
+    applications, or none), or, by a member who may create applications in the application's
+    company or by its API key, the application's candidate's.
+
+    The document always belongs to the candidate (their quota, their download). Raise the
+    upload's ValidationError for a rejected file.
+    """
+    person = person_of(actor)
+    if application is not None and (person is None or application.candidate_id != person.pk):
+        require_perm(actor, "applications.create", application)
+        owner = application.candidate
+    elif person is not None:
+        owner = person
+    else:
+        raise ValidationError(
+            {"application": "An API key adds documents to its company's applications only."}
+        )
+    document = uploads.document_upload(
+        owner=owner, file=file, kind=kind, application=application, ip_address=ip_address
+    )
+    if owner != person:
+        audit_record(
+            action="document.added",
+            actor=actor,
+            target=document,
+            company=application.job.company,
+            ip_address=ip_address,
+        )
+    return document
+
+
+def document_attach(*, document: Document, application: Application, actor) -> Document:
+    """Send the candidate's `document` with `application`.
+
+    A document sent with no application yet is attached; one already sent with another is
+    copied, through the upload service again (its checks and scan), since each application
+    keeps its own.
+    """
+    if document.owner_id != application.candidate_id:
+        raise ValidationError({"document": "That document is not the candidate's."})
+    if document.application_id is None:
+        document.application = application
+        document.save(update_fields=["application"])
+        audit_record(
+            action="document.attached",
+            actor=actor,
+            target=document,
+            company=application.job.company,
+        )
+        return document
+    try:
+        with storages["private"].open(document.storage_key, "rb") as stored:
+            return uploads.document_upload(
+                owner=document.owner,
+                file=File(stored, name=document.original_name),
+                kind=document.kind,
+                application=application,
+            )
+    except FileNotFoundError:
+        raise ValidationError({"document": "That document's file is missing."}) from None
 
 
 def skill_taxonomy() -> list[SkillTerm]:

@@ -35,6 +35,7 @@ from django.utils import timezone
 from accounts.models import Membership, SalaryPeriod, User
 from accounts.permissions import company_ids_with, has_perm, person_of, require_perm
 from accounts.services import audit_record
+from accounts.webhooks import webhook_event_emit
 from applications.models import Application, Interview, Note, Offer, Scorecard
 from recruitment.api import ApplicationError
 
@@ -167,7 +168,26 @@ def interview_schedule(
             "interviewers": sorted(interviewer_ids),
         },
     )
+    _interview_emit(interview, "interview.scheduled")
     return interview
+
+
+def _interview_emit(interview: Interview, event: str) -> None:
+    webhook_event_emit(
+        company_id=interview.application.job.company_id,
+        event=event,
+        data={
+            "interview": {
+                "id": interview.pk,
+                "application_id": interview.application_id,
+                "title": interview.title,
+                "starts_at": interview.starts_at,
+                "ends_at": interview.ends_at,
+                "timezone": interview.timezone,
+                "status": interview.status,
+            }
+        },
+    )
 
 
 def _locked_interview(interview: Interview) -> Interview:
@@ -264,6 +284,7 @@ def interview_cancel(*, interview: Interview, actor: User | None, reason: str = 
         changes={"status": [Interview.Status.SCHEDULED, Interview.Status.CANCELLED]}
         | ({"reason": reason} if reason else {}),
     )
+    _interview_emit(interview, "interview.cancelled")
     return interview
 
 
@@ -570,7 +591,25 @@ def _offer_move(*, offer: Offer, actor: User | None, verb: str) -> Offer:
         company=application.job.company,
         changes={"status": [was, reaches]},
     )
+    if f"offer.{reaches}" in _OFFER_EVENTS:
+        webhook_event_emit(
+            company_id=application.job.company_id,
+            event=f"offer.{reaches}",
+            data={
+                "offer": {
+                    "id": offer.pk,
+                    "application_id": offer.application_id,
+                    "status": offer.status,
+                    "sent_at": offer.sent_at,
+                    "responded_at": offer.responded_at,
+                }
+            },
+        )
     return offer
+
+
+# The offer moves partners can subscribe to (accounts.webhooks.WEBHOOK_EVENTS).
+_OFFER_EVENTS = {"offer.sent", "offer.accepted", "offer.declined"}
 
 
 @transaction.atomic

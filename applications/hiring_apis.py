@@ -8,7 +8,7 @@ Who sees and writes what is `applications.hiring`'s docstring. Keys: `interviews
 from __future__ import annotations
 
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
@@ -44,70 +44,27 @@ from applications.hiring import (
     scorecard_update,
 )
 from applications.models import Interview, Offer, Scorecard
-from recruitment.api import CursorPagination, etag_of, if_match_check
+from recruitment.api import (
+    ID_BOUNDS,
+    PageFilters,
+    etag_of,
+    if_match_check,
+    page_example,
+    page_response,
+    paged_schema,
+    query_filters,
+)
 
-_ID = {"min_value": 1, "max_value": 2**63 - 1}
 _BODY_MAX = 20_000
 
 
 # --- Shared pieces -------------------------------------------------------------------------
 
 
-class IdCursorPagination(CursorPagination):
-    """Newest first by id; a cursor that is not one of ours is a 400, never a 500."""
-
-    def decode_cursor(self, request):
-        cursor = super().decode_cursor(request)
-        if cursor is not None and cursor.position is not None:
-            try:
-                int(cursor.position)
-            except ValueError:
-                raise ValidationError({"cursor": ["Not a cursor of this list."]}) from None
-        return cursor
-
-
-class PageFilters(serializers.Serializer):
-    page_size = serializers.IntegerField(
-        required=False, min_value=1, max_value=500, help_text="Rows per page (default 50)."
-    )
-    cursor = serializers.CharField(
-        required=False, help_text="The `next` link's cursor, to read the following page."
-    )
+class SyncFilters(PageFilters):
     updated_after = serializers.DateTimeField(
         required=False, help_text="Only rows changed after this time (ISO 8601), for sync."
     )
-
-
-def _filters(filters_class: type[serializers.Serializer], request) -> dict:
-    filters = filters_class(data=request.query_params)
-    filters.is_valid(raise_exception=True)
-    return filters.validated_data
-
-
-def _page(view, request, queryset, output: type[serializers.Serializer]) -> Response:
-    paginator = IdCursorPagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(output(page, many=True).data)
-
-
-def _paged(name: str, item: type[serializers.Serializer]) -> serializers.Serializer:
-    """The documented shape of a page: the `next` and `previous` links and the rows."""
-    return inline_serializer(
-        name=name,
-        fields={
-            "next": serializers.URLField(allow_null=True),
-            "previous": serializers.URLField(allow_null=True),
-            "results": item(many=True),
-        },
-    )
-
-
-def _page_example(row: dict) -> dict:
-    return {
-        "next": "https://jobs.example.org/api/v1/...?cursor=cD0xMjM0",
-        "previous": None,
-        "results": [row],
-    }
 
 
 def _answer(obj, output: type[serializers.Serializer], *, created_at: str | None = None):
@@ -200,7 +157,7 @@ class _InterviewFields(serializers.Serializer):
     location = serializers.CharField(max_length=255, required=False, allow_blank=True)
     meeting_url = serializers.URLField(max_length=200, required=False, allow_blank=True)
     interviewers = serializers.ListField(
-        child=serializers.IntegerField(**_ID),
+        child=serializers.IntegerField(**ID_BOUNDS),
         max_length=INTERVIEWERS_MAX,
         required=False,
         source="interviewer_ids",
@@ -219,14 +176,14 @@ class _InterviewApi(PartnerApi):
 
 
 class InterviewListApi(_InterviewApi):
-    class Filters(PageFilters):
-        application = serializers.IntegerField(required=False, source="application_id", **_ID)
+    class Filters(SyncFilters):
+        application = serializers.IntegerField(required=False, source="application_id", **ID_BOUNDS)
         status = serializers.ChoiceField(choices=Interview.Status.choices, required=False)
         starts_after = serializers.DateTimeField(required=False, help_text="Starting at or after.")
         starts_before = serializers.DateTimeField(required=False, help_text="Starting before.")
 
     class InterviewScheduleInput(_InterviewFields):
-        application = serializers.IntegerField(**_ID)
+        application = serializers.IntegerField(**ID_BOUNDS)
 
     @extend_schema(
         operation_id="v1_interviews_list",
@@ -235,12 +192,12 @@ class InterviewListApi(_InterviewApi):
         "company's interviews; an interviewer sees the interviews they sit on. Filter by "
         "`application`, `status`, `starts_after`/`starts_before` and `updated_after`.",
         parameters=[Filters],
-        responses={200: _paged("InterviewPage", InterviewOutput), **errors(400)},
-        examples=[OpenApiExample("a page", value=_page_example(_INTERVIEW), response_only=True)],
+        responses={200: paged_schema("InterviewPage", InterviewOutput), **errors(400)},
+        examples=[OpenApiExample("a page", value=page_example(_INTERVIEW), response_only=True)],
     )
     def get(self, request):
-        filters = _filters(self.Filters, request)
-        return _page(
+        filters = query_filters(self.Filters, request)
+        return page_response(
             self, request, interview_list(user=request.user, filters=filters), InterviewOutput
         )
 
@@ -384,7 +341,7 @@ _SCORECARD_WRITE = [
 class InterviewScorecardListApi(_InterviewApi):
     permission_classes = _SCORECARD_WRITE
 
-    class Filters(PageFilters):
+    class Filters(SyncFilters):
         submitted = serializers.BooleanField(
             required=False, allow_null=True, default=None, help_text="Only submitted, or drafts."
         )
@@ -400,12 +357,12 @@ class InterviewScorecardListApi(_InterviewApi):
         description="An interviewer reads the scorecards of interviews they sit on; hiring "
         "managers and up, and keys with `interviews:read`, read all.",
         parameters=[Filters],
-        responses={200: _paged("ScorecardPage", ScorecardOutput), **errors(400, 404)},
+        responses={200: paged_schema("ScorecardPage", ScorecardOutput), **errors(400, 404)},
     )
     def get(self, request, pk: int):
         interview = self._interview(request, pk)
-        filters = _filters(self.Filters, request) | {"interview_id": interview.pk}
-        return _page(
+        filters = query_filters(self.Filters, request) | {"interview_id": interview.pk}
+        return page_response(
             self, request, scorecard_list(user=request.user, filters=filters), ScorecardOutput
         )
 
@@ -441,8 +398,8 @@ class InterviewScorecardListApi(_InterviewApi):
 class ScorecardListApi(PartnerApi):
     permission_classes = [CompanyPermission.require("interviews.view")]
 
-    class Filters(PageFilters):
-        interview = serializers.IntegerField(required=False, source="interview_id", **_ID)
+    class Filters(SyncFilters):
+        interview = serializers.IntegerField(required=False, source="interview_id", **ID_BOUNDS)
         submitted = serializers.BooleanField(
             required=False, allow_null=True, default=None, help_text="Only submitted, or drafts."
         )
@@ -453,11 +410,11 @@ class ScorecardListApi(PartnerApi):
         description="Every scorecard the caller may read (as for an interview's), for sync "
         "with `updated_after`. Filter by `interview` and `submitted`.",
         parameters=[Filters],
-        responses={200: _paged("ScorecardSyncPage", ScorecardOutput), **errors(400)},
+        responses={200: paged_schema("ScorecardSyncPage", ScorecardOutput), **errors(400)},
     )
     def get(self, request):
-        filters = _filters(self.Filters, request)
-        return _page(
+        filters = query_filters(self.Filters, request)
+        return page_response(
             self, request, scorecard_list(user=request.user, filters=filters), ScorecardOutput
         )
 
@@ -551,12 +508,12 @@ class _OfferApi(PartnerApi):
 
 
 class OfferListApi(_OfferApi):
-    class Filters(PageFilters):
-        application = serializers.IntegerField(required=False, source="application_id", **_ID)
+    class Filters(SyncFilters):
+        application = serializers.IntegerField(required=False, source="application_id", **ID_BOUNDS)
         status = serializers.ChoiceField(choices=Offer.Status.choices, required=False)
 
     class OfferCreateInput(_OfferFields):
-        application = serializers.IntegerField(**_ID)
+        application = serializers.IntegerField(**ID_BOUNDS)
 
     @extend_schema(
         operation_id="v1_offers_list",
@@ -564,12 +521,14 @@ class OfferListApi(_OfferApi):
         description="Offers of the caller's company: hiring managers and up, or keys with "
         "`offers:read`. Filter by `application`, `status` and `updated_after`.",
         parameters=[Filters],
-        responses={200: _paged("OfferPage", OfferOutput), **errors(400)},
-        examples=[OpenApiExample("a page", value=_page_example(_OFFER), response_only=True)],
+        responses={200: paged_schema("OfferPage", OfferOutput), **errors(400)},
+        examples=[OpenApiExample("a page", value=page_example(_OFFER), response_only=True)],
     )
     def get(self, request):
-        filters = _filters(self.Filters, request)
-        return _page(self, request, offer_list(user=request.user, filters=filters), OfferOutput)
+        filters = query_filters(self.Filters, request)
+        return page_response(
+            self, request, offer_list(user=request.user, filters=filters), OfferOutput
+        )
 
     @extend_schema(
         summary="Draft an offer",
@@ -731,11 +690,11 @@ class _NoteApi(PartnerApi):
 
 
 class NoteListApi(_NoteApi):
-    class Filters(PageFilters):
-        application = serializers.IntegerField(required=False, source="application_id", **_ID)
+    class Filters(SyncFilters):
+        application = serializers.IntegerField(required=False, source="application_id", **ID_BOUNDS)
 
     class NoteCreateInput(serializers.Serializer):
-        application = serializers.IntegerField(**_ID)
+        application = serializers.IntegerField(**ID_BOUNDS)
         body = serializers.CharField(max_length=_BODY_MAX)
 
     @extend_schema(
@@ -744,12 +703,14 @@ class NoteListApi(_NoteApi):
         description="Notes of the caller's company: hiring managers and up, or keys with "
         "`applications:read`. Filter by `application` and `updated_after`.",
         parameters=[Filters],
-        responses={200: _paged("NotePage", NoteOutput), **errors(400)},
-        examples=[OpenApiExample("a page", value=_page_example(_NOTE), response_only=True)],
+        responses={200: paged_schema("NotePage", NoteOutput), **errors(400)},
+        examples=[OpenApiExample("a page", value=page_example(_NOTE), response_only=True)],
     )
     def get(self, request):
-        filters = _filters(self.Filters, request)
-        return _page(self, request, note_list(user=request.user, filters=filters), NoteOutput)
+        filters = query_filters(self.Filters, request)
+        return page_response(
+            self, request, note_list(user=request.user, filters=filters), NoteOutput
+        )
 
     @extend_schema(
         summary="Write a note on an application",

@@ -8,11 +8,13 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import User
-from accounts.permissions import company_ids_with, scope_queryset
-from applications.models import Application, StageChange
+from accounts.permissions import company_ids_with, has_perm, person_of, scope_queryset
+from applications.models import Application, Document, Stage, StageChange
+from jobs.models import Job
+from jobs.selectors import job_public_list
 
 
 def application_list(*, user: User, filters: dict | None = None) -> QuerySet[Application]:
@@ -48,6 +50,190 @@ def stage_history(*, application: Application) -> QuerySet[StageChange]:
     )
 
 
+# --- The partner API's reads ---------------------------------------------------------------
+
+# The columns an application's API answer reads: a job row carries its description and
+# vectors, which a list of twenty applications must not drag along.
+APPLICATION_COLUMNS = (
+    *(
+        f.name
+        for f in Application._meta.concrete_fields
+        if f.name not in ("cover_letter", "answers")
+    ),
+    "job__id",
+    "job__title",
+    "job__company_id",
+    "job__status",
+    "candidate__id",
+    "candidate__email",
+    "candidate__full_name",
+    "stage__id",
+    "stage__name",
+    "stage__kind",
+    "stage__candidate_label",
+)
+
+
+def application_visible_list(
+    *, user, filters: dict | None = None, detail: bool = False
+) -> QuerySet[Application]:
+    """Applications `user` may read, newest first (by id, which cursor pagination pages on):
+    those to jobs of the companies where they may view applications, and a person's own.
+
+    Filters: `job_id`, `stage_id`, `status`, `candidate_id`, `updated_after` (a datetime).
+    `detail` also loads the cover letter and the answers.
+    """
+    columns = (*APPLICATION_COLUMNS, "cover_letter", "answers") if detail else APPLICATION_COLUMNS
+    qs = Application.objects.select_related("job", "candidate", "stage").only(*columns)
+    company_ids = company_ids_with(user, "applications.view")
+    person = person_of(user)
+    if company_ids is not None:
+        visible = Q(job__company_id__in=company_ids)
+        if person is not None:
+            visible |= Q(candidate=person)
+        qs = qs.filter(visible)
+    filters = filters or {}
+    for name in ("job_id", "stage_id", "status", "candidate_id"):
+        if (value := filters.get(name)) is not None:
+            qs = qs.filter(**{name: value})
+    if (updated_after := filters.get("updated_after")) is not None:
+        qs = qs.filter(updated_at__gt=updated_after)
+    return qs.order_by("-id")
+
+
+def application_job_to_submit(*, user, job_id: int) -> tuple[Job | None, bool]:
+    """The job `user` may send an application to, and whether they send it for someone else.
+
+    A member who may create applications in the job's company, or the company's key, names
+    any of its jobs (for a candidate); a person signed in names an open job anyone may see
+    (for themselves). (None, False) when the job is missing or not one of these.
+    """
+    company_ids = company_ids_with(user, "applications.create")
+    jobs = Job.objects.defer("search_vector", "embedding", "skills_text").select_related("company")
+    if company_ids is None or company_ids:
+        scoped = jobs if company_ids is None else jobs.filter(company_id__in=company_ids)
+        if (job := scoped.filter(pk=job_id).first()) is not None:
+            return job, True
+    if person_of(user) is not None:
+        return job_public_list().filter(pk=job_id).first(), False
+    return None, False
+
+
+def application_stage(*, application: Application, stage_id: int) -> Stage | None:
+    """The stage `stage_id` of the application's company's pipeline; None for a missing
+    stage and for another company's alike."""
+    return Stage.objects.filter(pk=stage_id, company_id=application.job.company_id).first()
+
+
+def stage_list(*, user) -> QuerySet[Stage]:
+    """The pipeline stages of the companies where `user` may view applications."""
+    return scope_queryset(Stage.objects.all(), user, "applications.view").order_by(
+        "company_id", "position"
+    )
+
+
+def candidate_list(*, user, filters: dict | None = None) -> QuerySet[User]:
+    """People who applied to jobs of the companies where `user` may view candidates, newest
+    first, each with `scoped_applications`: their applications to those companies only.
+
+    Filters: `email` (any case), `job_id` (applied to that job), `updated_after` (their
+    profile, or one of those applications, changed after it).
+    """
+    company_ids = company_ids_with(user, "candidates.view")
+    applications = Application.objects.all()
+    if company_ids is not None:
+        applications = applications.filter(job__company_id__in=company_ids)
+    applied = applications.filter(candidate=OuterRef("pk"))
+    filters = filters or {}
+    if (job_id := filters.get("job_id")) is not None:
+        applied = applied.filter(job_id=job_id)
+    qs = User.objects.filter(Exists(applied))
+    if email := filters.get("email"):
+        qs = qs.filter(email__iexact=email)
+    if (updated_after := filters.get("updated_after")) is not None:
+        qs = qs.filter(
+            Exists(applied.filter(updated_at__gt=updated_after))
+            | Q(candidate_profile__updated_at__gt=updated_after)
+        )
+    shown = (
+        applications.select_related("job", "stage")
+        .only(
+            "id",
+            "candidate_id",
+            "status",
+            "stage_entered_at",
+            "created_at",
+            "updated_at",
+            "job__id",
+            "job__title",
+            "job__company_id",
+            "stage__id",
+            "stage__name",
+            "stage__kind",
+            "stage__candidate_label",
+        )  # fmt: skip
+        .order_by("-id")
+    )
+    return (
+        qs.select_related("candidate_profile")
+        .defer(
+            "password",
+            "candidate_profile__embedding",
+            "candidate_profile__resume_text",
+            "candidate_profile__suggestions",
+            "candidate_profile__summary",
+        )
+        .prefetch_related(Prefetch("applications", queryset=shown, to_attr="scoped_applications"))
+        .order_by("-id")
+    )
+
+
+def document_list(*, user, filters: dict | None = None) -> QuerySet[Document]:
+    """Documents `user` may read, newest first: a person's own, and those sent with
+    applications to the companies where they may download documents (as
+    `uploads.document_can_download` decides for one).
+
+    Filters: `application_id`, `kind`, `created_after` (a datetime).
+    """
+    qs = Document.objects.select_related("application__job").defer("extracted_text", "parsed")
+    company_ids = company_ids_with(user, "documents.download")
+    person = person_of(user)
+    if company_ids == [] and person is None:
+        return qs.none()  # a key without the scope: not even a query
+    if company_ids is not None:
+        visible = Q(application__job__company_id__in=company_ids)
+        if person is not None:
+            visible |= Q(owner=person)
+        qs = qs.filter(visible)
+    filters = filters or {}
+    if (application_id := filters.get("application_id")) is not None:
+        qs = qs.filter(application_id=application_id)
+    if kind := filters.get("kind"):
+        qs = qs.filter(kind=kind)
+    if (created_after := filters.get("created_after")) is not None:
+        qs = qs.filter(created_at__gt=created_after)
+    return qs.order_by("-id")
+
+
+def application_for_documents(*, user, application_id: int) -> Application | None:
+    """The application `user` may send a document with: a person's own, or one of a company
+    where they may create applications (the document is then the candidate's). None when
+    missing or neither, alike."""
+    application = (
+        Application.objects.select_related("job__company", "candidate")
+        .filter(pk=application_id)
+        .first()
+    )
+    if application is None:
+        return None
+    person = person_of(user)
+    if person is not None and application.candidate_id == person.pk:
+        return application
+    if has_perm(user, "applications.create", application):
+        return application
+    return None
+
+
 # --- Candidate search (recruiters) ---------------------------------------------------------
 
 CANDIDATE_SEARCH_LIMIT = 100
@@ -67,14 +253,20 @@ class CandidateHit:
 
 
 def candidate_search(
-    *, user: User, query: str, job_id: int | None = None, limit: int = 50
+    *,
+    user: User,
+    query: str,
+    job_id: int | None = None,
+    limit: int = 50,
+    perm: str = "applications.view",
 ) -> list[CandidateHit]:
     """Full-text search of applicants: their name and profile (headline, skills, summary,
     resume text) and the text of the documents they sent with their applications.
 
-    Only the applicants of jobs of companies where `user` may view applications are searched,
-    and only documents sent to those companies are read: a candidate who applied elsewhere, or
-    never applied, is never found, nor is a resume sent to another company.
+    Only the applicants of jobs of companies where `user` has `perm` (by default, may view
+    applications) are searched, and only documents sent to those companies are read: a
+    candidate who applied elsewhere, or never applied, is never found, nor is a resume sent to
+    another company.
     """
     query = " ".join((query or "").split())
     errors = {}
@@ -84,7 +276,7 @@ def candidate_search(
         errors["limit"] = [f"Enter a number from 1 to {CANDIDATE_SEARCH_LIMIT}."]
     if errors:
         raise ValidationError(errors)
-    companies = company_ids_with(user, "applications.view")
+    companies = company_ids_with(user, perm)
     if companies == []:
         return []
     scope = ["TRUE"]

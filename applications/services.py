@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Company, User
-from accounts.permissions import require_perm
-from accounts.services import audit_record
-from applications.models import Application, Stage, StageChange
+from accounts.permissions import person_of, require_perm
+from accounts.services import audit_record, user_create
+from accounts.webhooks import webhook_event_emit
+from applications import uploads
+from applications.documents import document_attach
+from applications.models import Application, Document, Stage, StageChange
 from jobs.models import Job
 from recruitment.api import ApplicationError
 
@@ -92,18 +96,138 @@ def application_submit(
         raise ApplicationError(
             "You have already applied to this job.", code="already_applied"
         ) from exc
+    submitter = actor if actor is not None else candidate
     StageChange.objects.create(
         application=application,
         from_stage=None,
         to_stage=stage,
-        actor=actor or candidate,
+        actor=person_of(submitter),  # None when an API key sent it; the audit names the key
         created_at=now,
     )
     audit_record(
         action="application.submitted",
-        actor=actor or candidate,
+        actor=submitter,
         target=application,
         company=job.company,
+    )
+    webhook_event_emit(
+        company_id=job.company_id,
+        event="application.created",
+        data={"application": application_event_data(application)},
+    )
+    return application
+
+
+def application_event_data(application: Application) -> dict:
+    """An application in webhook events (the API's ids, so a receiver can fetch the rest)."""
+    return {
+        "id": application.pk,
+        "job_id": application.job_id,
+        "candidate_id": application.candidate_id,
+        "stage": _stage_data(application.stage),
+        "status": application.status,
+        "created_at": application.created_at,
+        "updated_at": application.updated_at,
+    }
+
+
+def _stage_data(stage: Stage) -> dict:
+    return {"id": stage.pk, "name": stage.name, "kind": stage.kind}
+
+
+# What each transition tells webhook subscribers (accounts.webhooks.WEBHOOK_EVENTS).
+_TRANSITION_EVENTS = {
+    "application.moved": "application.stage_changed",
+    "application.rejected": "application.rejected",
+    "application.hired": "application.hired",
+    "application.withdrawn": "application.withdrawn",
+}
+
+
+def candidate_find_or_create(*, email: str, full_name: str = "") -> User:
+    """The person with `email` (in any case), or a new user without a password, who claims
+    the account by resetting it. An existing person's name is left as they wrote it."""
+    email = (email or "").strip()
+    if (user := User.objects.filter(email__iexact=email).first()) is not None:
+        return user
+    try:
+        with transaction.atomic():
+            return user_create(email=email, full_name=full_name.strip())
+    except IntegrityError:  # created by a concurrent request just now
+        return User.objects.get(email__iexact=email)
+
+
+def application_submit_with_resume(
+    *,
+    job: Job,
+    actor,
+    candidate: User | None = None,
+    candidate_email: str = "",
+    candidate_name: str = "",
+    resume: File | None = None,
+    document: Document | None = None,
+    ip_address: str | None = None,
+    **fields,
+) -> Application:
+    """Submit an application with its resume, all or nothing.
+
+    The candidate is `candidate` (a person applying for themselves), or else the person with
+    `candidate_email`, made when new: then `actor` needs `applications.create` in the job's
+    company. The resume is an uploaded file, stored through the secure upload service (the
+    same checks, scan and limits as the pages), or a `document` of the candidate's
+    (`document_attach`). `fields` go to `application_submit`. A rejected file answers the
+    upload's ValidationError and leaves nothing behind: no user, application or document.
+    """
+    if resume is not None and document is not None:
+        raise ValidationError({"document": "Send a resume file or a document, not both."})
+    if candidate is None:
+        require_perm(actor, "applications.create", job)
+    uploading = False
+    try:
+        with transaction.atomic():
+            if candidate is None:
+                candidate = candidate_find_or_create(
+                    email=candidate_email, full_name=candidate_name
+                )
+            application = application_submit(job=job, candidate=candidate, actor=actor, **fields)
+            if resume is not None:
+                uploading = True
+                uploads.document_upload(
+                    owner=candidate,
+                    file=resume,
+                    kind=Document.Kind.RESUME,
+                    application=application,
+                    ip_address=ip_address,
+                )
+            elif document is not None:
+                document_attach(document=document, application=application, actor=actor)
+    except ValidationError as error:
+        if uploading:
+            # The service's record of the rejection went with the rolled back transaction.
+            uploads.document_rejection_record(
+                owner=actor, error=error, name=resume.name or "", ip_address=ip_address
+            )
+        raise
+    return application
+
+
+@transaction.atomic
+def application_rate(*, application: Application, rating: int | None, actor) -> Application:
+    """Set (or clear, with None) a member's 1 to 5 rating of an application."""
+    application = (
+        Application.objects.select_for_update().select_related("job").get(pk=application.pk)
+    )
+    require_perm(actor, "applications.rate", application.job)
+    old = application.rating
+    application.rating = rating
+    application.full_clean(validate_constraints=False)
+    application.save(update_fields=["rating", "updated_at"])
+    audit_record(
+        action="application.rated",
+        actor=actor,
+        target=application,
+        company=application.job.company,
+        changes={"rating": [old, rating]},
     )
     return application
 
@@ -146,7 +270,7 @@ def _transition(
         from_stage=old_stage,
         to_stage=stage,
         status=status,
-        actor=actor,
+        actor=person_of(actor),  # None when an API key moved it; the audit names the key
         reason=reason,
         created_at=now,
     )
@@ -160,6 +284,14 @@ def _transition(
             "status": [old_status, status],
             **({"reason": reason} if reason else {}),
         },
+    )
+    data = {"application": application_event_data(application)}
+    if action == "application.moved":
+        data |= {"from_stage": _stage_data(old_stage), "to_stage": _stage_data(stage)}
+    elif action == "application.rejected":
+        data["reason"] = reason
+    webhook_event_emit(
+        company_id=application.job.company_id, event=_TRANSITION_EVENTS[action], data=data
     )
     return application
 

@@ -8,16 +8,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.db.models import Avg, Count, Max, Q, QuerySet
+from django.utils import timezone
 
-from accounts.models import User
-from accounts.permissions import scope_queryset
+from accounts.models import Company, User
+from accounts.permissions import company_ids_with, scope_queryset
 from jobs.models import Job, SearchQuery, Skill
+
+# Columns no list shows: the search index, the vector (costly to read and to parse) and the
+# text the triggers derive.
+_HEAVY_COLUMNS = ("search_vector", "embedding", "skills_text")
 
 
 def job_list(*, user: User, filters: dict | None = None) -> QuerySet[Job]:
-    """Jobs of the companies where `user` may view jobs, newest first."""
-    qs = scope_queryset(Job.objects.select_related("company"), user, "jobs.view")
+    """Jobs of the companies where `user` may view jobs, newest first (by id, which the
+    primary key's index orders and cursor pagination pages on).
+
+    Filters: `status`, `remote`, `company_id`, `updated_after` (a datetime).
+    """
+    qs = scope_queryset(
+        Job.objects.select_related("company").defer(*_HEAVY_COLUMNS), user, "jobs.view"
+    )
     filters = filters or {}
     if status := filters.get("status"):
         qs = qs.filter(status=status)
@@ -25,17 +37,76 @@ def job_list(*, user: User, filters: dict | None = None) -> QuerySet[Job]:
         qs = qs.filter(company_id=company_id)
     if remote := filters.get("remote"):
         qs = qs.filter(remote=remote)
-    return qs.order_by("-created_at", "-id")
+    if (updated_after := filters.get("updated_after")) is not None:
+        qs = qs.filter(updated_at__gt=updated_after)
+    return qs.order_by("-id")
 
 
-def job_public_list() -> QuerySet[Job]:
-    """Open jobs anyone may see, most recently published first."""
-    return (
+def job_list_company(*, user: User, company_id: int) -> Company | None:
+    """The company `company_id` when `user` may view its jobs, else None (missing and not
+    one of the user's answer alike)."""
+    ids = company_ids_with(user, "jobs.view")
+    if ids is not None and company_id not in ids:
+        return None
+    return Company.objects.filter(pk=company_id).first()
+
+
+def job_create_company(*, user: User, company_id: int | None) -> Company:
+    """The company where `user` creates a job.
+
+    An API key creates in its own company. A member names the company, or may leave it out
+    when they create jobs in one company only. Raise ValidationError when the company is
+    unknown (or not one of the user's) or cannot be told; a member's company where their role
+    may not create jobs is returned, and the service refuses it (403).
+    """
+    api_key = getattr(user, "api_key", None)
+    if api_key is not None:
+        if company_id not in (None, api_key.company_id):
+            raise ValidationError({"company": ["An API key creates jobs in its own company."]})
+        return api_key.company
+    if company_id is None:
+        ids = company_ids_with(user, "jobs.create")
+        if ids is not None and len(ids) == 1:
+            return Company.objects.get(pk=ids[0])
+        raise ValidationError(
+            {"company": ["Name the company: you may create jobs in more than one."]}
+        )
+    visible = company_ids_with(user, "jobs.view")
+    company = Company.objects.filter(pk=company_id).first()
+    if company is None or (visible is not None and company_id not in visible):
+        raise ValidationError({"company": ["Unknown company."]})
+    return company
+
+
+def job_public_company(*, slug: str) -> Company | None:
+    """The company of this slug, for the public board's filter (None: no such company)."""
+    return Company.objects.filter(slug=slug).only("pk", "slug").first()
+
+
+def job_public_list(*, filters: dict | None = None) -> QuerySet[Job]:
+    """Open jobs anyone may see (open, not past their closing date), most recently published
+    first.
+
+    Filters: `remote`, `country`, `company` (a slug), `updated_after` (a datetime). A job's
+    skills are its `skill_slugs`; `job_skills` is not prefetched.
+    """
+    now = timezone.now()
+    qs = (
         Job.objects.filter(status=Job.Status.OPEN)
+        .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
         .select_related("company")
-        .prefetch_related("job_skills__skill")
-        .order_by("-published_at", "-id")
+        .defer(*_HEAVY_COLUMNS)
     )
+    filters = filters or {}
+    if remote := filters.get("remote"):
+        qs = qs.filter(remote=remote)
+    if country := filters.get("country"):
+        qs = qs.filter(country=country)
+    if company := filters.get("company"):
+        qs = qs.filter(company__slug=company)
+    if (updated_after := filters.get("updated_after")) is not None:
+        qs = qs.filter(updated_at__gt=updated_after)
+    return qs.order_by("-published_at", "-id")
 
 
 def job_public_get(*, company_slug: str, slug: str) -> Job:

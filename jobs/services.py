@@ -16,8 +16,9 @@ from django.utils.crypto import salted_hmac
 from django.utils.text import slugify
 
 from accounts.models import Company, User
-from accounts.permissions import require_perm
+from accounts.permissions import person_of, require_perm
 from accounts.services import audit_event_build, audit_record, audit_records
+from accounts.webhooks import webhook_event_emit
 from jobs.embeddings import embed_texts, text_hash, vectors_store
 from jobs.models import CurrencyRate, Job, SearchQuery, SearchTerm
 from jobs.search import JobSearchResult, currency_rates
@@ -68,6 +69,22 @@ def _unique_slug(company: Company, title: str, exclude_pk: int | None = None) ->
     return slug
 
 
+def _salary_check(job: Job) -> None:
+    """The salary rules of Job's constraints, with errors on the fields a client sent."""
+    errors = {}
+    has_salary = job.salary_min is not None or job.salary_max is not None
+    if has_salary and not job.salary_currency:
+        errors["salary_currency"] = ["A salary needs its currency."]
+    if (
+        job.salary_min is not None
+        and job.salary_max is not None
+        and job.salary_min > job.salary_max
+    ):
+        errors["salary_max"] = ["Must be at least salary_min."]
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def job_create(
     *,
@@ -88,12 +105,17 @@ def job_create(
     if unknown:
         raise TypeError(f"job_create() got unexpected fields: {', '.join(sorted(unknown))}")
     job = Job(
-        company=company, title=title, slug=_unique_slug(company, title), created_by=actor, **fields
+        company=company,
+        title=title,
+        slug=_unique_slug(company, title),
+        created_by=person_of(actor),  # an API key's principal is no User
+        **fields,
     )
     if publish_at is not None:
         job.status, job.published_at = Job.Status.OPEN, publish_at
         if job.closes_at and job.closes_at <= publish_at:
             job.closes_at = None  # as job_publish does with a closing date already past
+    _salary_check(job)
     job.full_clean()
     job.save()
     audit_record(action="job.created", actor=actor, target=job)
@@ -125,6 +147,7 @@ def job_changes_set(*, job: Job, **fields) -> dict[str, list[str]]:
             changes[name] = [str(old), str(value)]
             setattr(job, name, value)
     if changes:
+        _salary_check(job)
         job.full_clean(exclude=["company", "created_by"])
     return changes
 
@@ -181,7 +204,26 @@ def _job_transition(
     job.full_clean()
     job.save(update_fields=["status", "published_at", "closes_at", "updated_at"])
     audit_record(action=action, actor=actor, target=job, changes={"status": [old, to]})
+    if action in _WEBHOOK_EVENTS:
+        webhook_event_emit(company_id=job.company_id, event=action, data=job_event_data(job))
     return job
+
+
+# The transitions partners can subscribe to (accounts.webhooks.WEBHOOK_EVENTS).
+_WEBHOOK_EVENTS = {"job.published", "job.closed"}
+
+
+def job_event_data(job: Job) -> dict:
+    """A job in webhook events: what a receiver needs to fetch the rest."""
+    return {
+        "job": {
+            "id": job.pk,
+            "title": job.title,
+            "status": job.status,
+            "published_at": job.published_at,
+            "closes_at": job.closes_at,
+        }
+    }
 
 
 @transaction.atomic
@@ -197,6 +239,28 @@ def job_close(*, job: Job, actor: User | None) -> Job:
 @transaction.atomic
 def job_archive(*, job: Job, actor: User | None) -> Job:
     return _job_transition(job=job, to=Job.Status.ARCHIVED, actor=actor, action="job.archived")
+
+
+@transaction.atomic
+def job_delete(*, job: Job, actor: User | None) -> bool:
+    """Take a job away: delete it when nobody applied, else archive it (closing it first when
+    open), so its applications and their history stay. An archived job with applications
+    stays as it is. Return True when the row is gone.
+
+    The row is locked first: an application arriving meanwhile waits, then finds no job.
+    """
+    if actor is not None:
+        require_perm(actor, "jobs.publish", job)
+    job = Job.objects.select_for_update().only("pk", "status", "company_id", "title").get(pk=job.pk)
+    if not job.applications.exists():
+        audit_record(action="job.deleted", actor=actor, target=job)
+        job.delete()
+        return True
+    if job.status == Job.Status.OPEN:
+        job = job_close(job=job, actor=actor)
+    if job.status != Job.Status.ARCHIVED:
+        job_archive(job=job, actor=actor)
+    return False
 
 
 # --- Search: vocabulary, currency rates, embeddings, analytics ------------------------------

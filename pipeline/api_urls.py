@@ -12,4 +12,6 @@ urlpatterns = [
         apis.PipelineStageApi.as_view(),
         name="pipeline-stage",
     ),
+    path("jobs/<int:pk>/matches", apis.JobMatchListApi.as_view(), name="matches-job"),
+    path("users/me/matches", apis.MyMatchListApi.as_view(), name="matches-mine"),
 ]
