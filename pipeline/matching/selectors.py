@@ -20,14 +20,16 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, TextField, Value
+from django.db.models.functions import Cast
 from pgvector.django import CosineDistance
 
-from accounts.models import CandidateProfile, RemotePreference
+from accounts.models import CandidateProfile, RemotePreference, User
+from accounts.permissions import company_ids_with
 from jobs.models import Job, JobSkill, Skill
 from pipeline.matching.features import FEATURES_VERSION, job_features, profile_features
 from pipeline.matching.skills import lexicon_matcher
-from pipeline.models import JobEnrichment, ProfileEnrichment
+from pipeline.models import JobEnrichment, Match, ProfileEnrichment
 from pipeline.normalize import html_to_text
 
 # How far under the `limit`-th best similarity computed in memory (float32) a job may be and still
@@ -228,21 +230,36 @@ def jobs_nearest_many(
 def open_job_vectors() -> tuple[np.ndarray, np.ndarray]:
     """The ids of the open jobs that have a vector, and their vectors scaled to length 1 (the
     rows of one float32 matrix, in the same order: 1.5 kB a job)."""
+    ids, matrix, _ = open_job_vectors_read(with_features=False)
+    return ids, matrix
+
+
+def open_job_vectors_read(*, with_features: bool) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
+    """`open_job_vectors`, and with `with_features` each job's stored features as JSON text
+    (job id → text; read as text, so the copy holds one string a job, not a dict tree)."""
     ids: list[int] = []
     chunks: list[np.ndarray] = []
     rows: list[list[float]] = []
+    features: dict[int, str] = {}
     queryset = open_jobs().filter(embedding__isnull=False).order_by("pk")
-    for pk, vector in queryset.values_list("pk", "embedding").iterator(chunk_size=VECTOR_CHUNK):
+    if with_features:
+        queryset = queryset.annotate(features_text=Cast("enrichment__features", TextField()))
+        values = queryset.values_list("pk", "embedding", "features_text")
+    else:
+        values = queryset.values_list("pk", "embedding", Value(None, output_field=TextField()))
+    for pk, vector, text in values.iterator(chunk_size=VECTOR_CHUNK):
         ids.append(pk)
         rows.append(vector)
+        if text is not None:
+            features[pk] = text
         if len(rows) == VECTOR_CHUNK:  # as float32 a chunk at a time: Python floats take 8x
             chunks.append(np.asarray(rows, dtype=np.float32))
             rows = []
     if rows:
         chunks.append(np.asarray(rows, dtype=np.float32))
     if not chunks:
-        return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
-    return np.asarray(ids, dtype=np.int64), _unit_rows(np.concatenate(chunks))
+        return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32), features
+    return np.asarray(ids, dtype=np.int64), _unit_rows(np.concatenate(chunks)), features
 
 
 def _unit_rows(matrix: np.ndarray) -> np.ndarray:
@@ -348,3 +365,45 @@ def profiles_changed_since(since: datetime) -> QuerySet[CandidateProfile]:
     return CandidateProfile.objects.filter(
         Q(updated_at__gte=since) | Q(enrichment__enriched_at__gte=since)
     )
+
+
+# --- Matches, as the partner API lists them ------------------------------------------------------
+
+
+def _match_filters(matches: QuerySet[Match], filters: Mapping[str, Any]) -> QuerySet[Match]:
+    if (min_score := filters.get("min_score")) is not None:
+        matches = matches.filter(score__gte=min_score)
+    if status := filters.get("status"):
+        matches = matches.filter(status=status)
+    if (updated_after := filters.get("updated_after")) is not None:
+        matches = matches.filter(updated_at__gt=updated_after)
+    if (created_after := filters.get("created_after")) is not None:
+        matches = matches.filter(created_at__gt=created_after)
+    return matches
+
+
+def match_jobs(*, user: User) -> QuerySet[Job]:
+    """Jobs whose matches `user` may look up: those of the companies where they may view jobs
+    or matches (whether they may see the matches is the caller's object check)."""
+    companies = [company_ids_with(user, perm) for perm in ("jobs.view", "matches.view")]
+    if None in companies:  # a superuser
+        return Job.objects.all()
+    return Job.objects.filter(company_id__in=sorted(set(companies[0]) | set(companies[1])))
+
+
+def job_matches(*, job: Job, filters: Mapping[str, Any] | None = None) -> QuerySet[Match]:
+    """The current (not stale) matches of `job` with active candidates, best first, with each
+    candidate's profile and user in the same query. The caller checked who may see them."""
+    matches = Match.objects.filter(job=job, stale_at__isnull=True, candidate__user__is_active=True)
+    matches = matches.select_related("candidate__user").order_by("-score", "-id")
+    return _match_filters(matches, filters or {})
+
+
+def candidate_matches(*, user: User, filters: Mapping[str, Any] | None = None) -> QuerySet[Match]:
+    """The current matches of `user`'s candidate profile on open jobs, best first, with each
+    job and its company in the same query (none when `user` has no profile)."""
+    matches = Match.objects.filter(
+        candidate__user=user, stale_at__isnull=True, job__status=Job.Status.OPEN
+    )
+    matches = matches.select_related("job__company").order_by("-score", "-id")
+    return _match_filters(matches, filters or {})

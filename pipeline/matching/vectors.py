@@ -25,11 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.db.models import TextField
-from django.db.models.functions import Cast
 
 from pipeline.matching.features import FEATURES_VERSION
-from pipeline.matching.selectors import VECTOR_CHUNK, _unit_rows, job_features_many, open_jobs
+from pipeline.matching.selectors import job_features_many, open_job_vectors_read, open_jobs
 
 logger = logging.getLogger(__name__)
 
@@ -49,30 +47,9 @@ _renewing = threading.Lock()
 def open_job_vectors_load() -> _Copy:
     """Read every open job's vector (and stored features) into this process's copy now."""
     global _copy
-    ids: list[int] = []
-    chunks: list[np.ndarray] = []
-    rows: list[list[float]] = []
-    features: dict[int, str] = {}
-    queryset = (
-        open_jobs()
-        .filter(embedding__isnull=False)
-        .annotate(features_text=Cast("enrichment__features", TextField()))
-        .order_by("pk")
-        .values_list("pk", "embedding", "features_text")
-    )
-    for pk, vector, text in queryset.iterator(chunk_size=VECTOR_CHUNK):
-        ids.append(pk)
-        rows.append(vector)
-        if text is not None:
-            features[pk] = text
-        if len(rows) == VECTOR_CHUNK:  # as float32 a chunk at a time: Python floats take 8x
-            chunks.append(np.asarray(rows, dtype=np.float32))
-            rows = []
-    if rows:
-        chunks.append(np.asarray(rows, dtype=np.float32))
-    matrix = _unit_rows(np.concatenate(chunks)) if chunks else np.zeros((0, 0), np.float32)
+    ids, matrix, features = open_job_vectors_read(with_features=True)
     _copy = _Copy(
-        ids=np.asarray(ids, dtype=np.int64),
+        ids=ids,
         matrix=matrix,
         features=features,
         made_at=time.monotonic(),
