@@ -82,6 +82,11 @@ beat: migrate
 	@REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} $(VENV)/bin/celery -A recruitment beat -l info
 
 bench: install
+	@if ! command -v wrk >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing wrk (Debian) for benchmarks/api.py ..."; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null 2>&1 || \
+		echo "wrk could not be installed; benchmarks/api.py loads with its Python client"; \
+	fi
 	@trap '$(DB_STOP)' EXIT; \
 	set -e; \
 	$(DB_START); \
