@@ -37,6 +37,9 @@ API_KEY_RESOURCES = (
     "webhooks",
     "pipeline",
 )
+# Scopes over the platform's own operations: the nightly pipeline crawls, enriches, matches and
+# mails for everyone, not for the key's company. Only a superuser grants them.
+PLATFORM_SCOPES = frozenset({"pipeline:read", "pipeline:write"})
 API_KEY_LAST_USED_EVERY = timedelta(minutes=1)
 API_KEY_SCOPES = frozenset(
     f"{resource}:{access}" for resource in API_KEY_RESOURCES for access in ("read", "write")
@@ -248,6 +251,13 @@ def api_key_create(
     unknown = sorted(set(scopes) - API_KEY_SCOPES)
     if unknown:
         raise ValidationError({"scopes": f"Unknown scopes: {', '.join(unknown)}."})
+    if actor is not None and not actor.is_superuser and PLATFORM_SCOPES & set(scopes):
+        raise ValidationError(
+            {
+                "scopes": "Only a superuser may grant the pipeline scopes: the pipeline runs "
+                "for the whole platform, not for one company."
+            }
+        )
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationError({"expires_at": "The expiry must be in the future."})
     prefix = "rk_" + secrets.token_hex(5)

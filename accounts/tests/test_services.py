@@ -133,6 +133,19 @@ def test_api_key_create_validates_scopes_expiry_and_permission(company, recruite
         api_key_create(company=company, name="x", scopes=[], actor=recruiter)
 
 
+@pytest.mark.parametrize("scope", ["pipeline:read", "pipeline:write"])
+def test_only_a_superuser_grants_the_platform_wide_pipeline_scopes(
+    company, company_admin, superuser, scope
+):
+    with pytest.raises(ValidationError, match="Only a superuser"):
+        api_key_create(company=company, name="x", scopes=["jobs:read", scope], actor=company_admin)
+    assert not ApiKey.objects.filter(company=company).exists()
+    api_key, _ = api_key_create(company=company, name="x", scopes=[scope], actor=superuser)
+    assert api_key.scopes == [scope]
+    mine, _ = api_key_create(company=company, name="y", scopes=["jobs:read"], actor=company_admin)
+    assert mine.scopes == ["jobs:read"]
+
+
 def test_audit_trail_is_append_only_in_the_database(company, recruiter):
     event = audit_record(action="job.published", actor=recruiter, target=company)
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
