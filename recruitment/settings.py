@@ -415,8 +415,9 @@ MATCH_WEIGHTS = {
 # built with ef_construction 64, 0.92 at 300 and 0.95 at 600 with ef_construction 200.
 MATCH_SHORTLIST = env.int("MATCH_SHORTLIST", default=200)
 MATCH_EF_SEARCH = env.int("MATCH_EF_SEARCH", default=600)
-# One candidate's live matches search the open jobs' vectors exactly in the process's memory
-# (1.5 kB a job), a copy renewed in the background when older than MATCH_MEMORY_MAX_AGE
+# One candidate's live matches search the open jobs' vectors in the process's memory (1.5 kB a
+# job, plus 0.25 kB for a first pass on principal directions; pipeline/matching/vectors.py), a
+# copy renewed in the background when older than MATCH_MEMORY_MAX_AGE
 # seconds (0: read anew at every search); false: always through the HNSW index.
 MATCH_MEMORY_SEARCH = env.bool("MATCH_MEMORY_SEARCH", default=True)
 MATCH_MEMORY_MAX_AGE = env.int("MATCH_MEMORY_MAX_AGE", default=300)

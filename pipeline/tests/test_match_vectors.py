@@ -103,3 +103,39 @@ def test_an_old_copy_is_renewed_while_it_still_serves(settings):
         time.sleep(0.05)
     assert vectors.jobs_nearest_in_memory(query, limit=1)[0][0] == newcomer.pk
     connection.close()
+
+
+@pytest.mark.django_db
+def test_a_large_copy_ranks_on_principal_directions_first_and_measures_the_best_exactly(
+    settings, monkeypatch
+):
+    """Vectors of a few latent directions, as embeddings of one field are: the first pass on
+    8 principal directions keeps the true nearest among its 30, and what is returned is
+    measured on the whole vectors."""
+    settings.MATCH_MEMORY_MAX_AGE = 0
+    monkeypatch.setattr(vectors, "PROJECTED_DIMS", 8)
+    monkeypatch.setattr(vectors, "PROJECTED_CANDIDATES", 30)
+    monkeypatch.setattr(vectors, "PROJECTED_FACTOR", 3)
+    rng = np.random.default_rng(11)
+    latent = rng.normal(size=(6, 384))
+    jobs = JobFactory.create_batch(150, status=Job.Status.OPEN)
+    for job in jobs:
+        job.embedding = (rng.normal(size=6) @ latent + rng.normal(size=384) * 0.01).tolist()
+    Job.objects.bulk_update(jobs, ["embedding"])
+
+    copy = vectors.open_job_vectors_load()
+    assert copy.basis.shape == (384, 8) and copy.projected.shape == (150, 8)
+    for _ in range(5):
+        query = (rng.normal(size=6) @ latent).tolist()
+        found = vectors.jobs_nearest_in_memory(query, limit=10)
+        exact = jobs_nearest(query, limit=10, exact=True)
+        assert [pk for pk, _ in found] == [pk for pk, _ in exact]
+        assert np.allclose([s for _, s in found], [s for _, s in exact], atol=1e-5)
+
+
+@pytest.mark.django_db
+def test_a_copy_no_larger_than_the_first_pass_would_keep_is_measured_in_one_pass(settings):
+    settings.MATCH_MEMORY_MAX_AGE = 0
+    _jobs_with_vectors(5)
+    copy = vectors.open_job_vectors_load()
+    assert copy.basis is None and copy.projected is None
