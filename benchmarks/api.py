@@ -53,6 +53,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -66,7 +67,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from benchmarks._scratch import scratch_database  # noqa: E402
-from benchmarks.search import _prepare  # noqa: E402
+from benchmarks.search import _prepare, _queries  # noqa: E402
 from pipeline import demo  # noqa: E402
 
 SCRATCH_DATABASE = "recruitment_bench_api"
@@ -265,7 +266,8 @@ class Server:
                 self.process.wait()
 
 
-def _serve() -> Server:
+def _serve(**settings: str) -> Server:
+    """gunicorn serving the scratch database; `settings` are more environment variables."""
     port = _free_port()
     env = {
         **os.environ,
@@ -283,6 +285,7 @@ def _serve() -> Server:
         "REDIS_URL": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/14",
         "API_RATE_LIMIT": "100000000/minute",  # counted as ever, never reached
         "LOG_LEVEL": "WARNING",
+        **settings,
     }
     process = subprocess.Popen(
         [
@@ -497,6 +500,20 @@ def run(*, seconds: float, client_name: str, token: str, detail_ids: list[int]) 
         ]
         for name, paths in baselines:
             _measure(client, server, name, paths, token=None, connections=[16],
+                     seconds=seconds, results=results)  # fmt: skip
+    finally:
+        server.stop()
+    # What a search costs when it is not a repeat: the result cache off, the same search and
+    # the search benchmark's mix of queries (common, rare, typos, syntax, pages and orders).
+    server = _serve(SEARCH_CACHE_SECONDS="0")
+    mix = [
+        "/api/v1/search/jobs?" + urlencode({"q": text, **extra})
+        for _, text, extra in _queries(2_000, "api")
+    ]
+    try:
+        for name, paths in (("  the same, result cache off", ["/api/v1/search/jobs?q=python"]),
+                            ("job search, query mix, cache off", mix)):  # fmt: skip
+            _measure(client, server, name, paths, token=None, connections=[2, 16],
                      seconds=seconds, results=results)  # fmt: skip
     finally:
         server.stop()

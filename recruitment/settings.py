@@ -275,6 +275,9 @@ EMBEDDING_MAX_TOKENS = env.int("EMBEDDING_MAX_TOKENS", default=64)
 EMBEDDING_THREADS = env.int("EMBEDDING_THREADS", default=0)
 # Yearly salaries are compared in this currency; rates are units of it per unit of the other.
 SEARCH_CURRENCY = env.str("SEARCH_CURRENCY", default="EUR")
+# Job search results are cached (Redis) until jobs or companies change, and at most this many
+# seconds, which bound what time alone changes (a job passing its closing date); 0: no cache.
+SEARCH_CACHE_SECONDS = env.int("SEARCH_CACHE_SECONDS", default=60)
 
 # --- Email ------------------------------------------------------------------------------------
 # EMAIL_URL examples: consolemail://, filemail:///tmp/mail, smtp://user:pass@host:587,

@@ -1,8 +1,19 @@
-"""Process-wide caches: the open jobs at a glance (which size windows and samples) and the
-vectors of recent queries."""
+"""Caches: the open jobs at a glance (which size windows and samples) and the vectors of
+recent queries, in each process; and whole results, shared through Django's cache.
+
+A result is kept for SEARCH_CACHE_SECONDS under the search's inputs and the generation of the
+searchable data: a sequence that every committed change to jobs or companies moves on
+(migration jobs/0006), so no change is ever served from before it. What the seconds bound is
+what time alone changes: a job passing its `closes_at`, recency in the ranking, the "posted
+within" facet. A search inside a caller's transaction may see that transaction's own
+uncommitted writes, so it neither reads nor fills the cache. Without the cache (Redis down) a
+search is only slower.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -10,8 +21,15 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+import redis
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+
 from jobs import embeddings
 from jobs.search import tuning
+
+logger = logging.getLogger(__name__)
 
 _cache_lock = threading.Lock()
 _quantile_cache: tuple[float, _Quantiles] | None = None
@@ -94,3 +112,34 @@ def search_caches_clear() -> None:
 def _query_vector(text: str) -> tuple[float, ...]:
     # The same query text gives the same vector: keep the last thousand.
     return tuple(embeddings.embed_query(text.lower()))
+
+
+def result_key(cursor, inputs: tuple) -> str | None:
+    """The cache key of a search's result: its validated inputs and the data's generation
+    (None: SEARCH_CACHE_SECONDS is 0). The caller leaves out searches inside its caller's
+    transaction (see the module)."""
+    if settings.SEARCH_CACHE_SECONDS <= 0:
+        return None
+    # The sequence's oid tells a database made anew (tests) from the one the keys were made on.
+    cursor.execute(
+        "SELECT 'jobs_search_generation'::regclass::oid::bigint, last_value, is_called "
+        "FROM jobs_search_generation"
+    )
+    generation = ":".join(map(str, cursor.fetchone()))
+    digest = hashlib.sha256(repr(inputs).encode()).hexdigest()[:32]
+    return f"jobs-search:{connection.settings_dict['NAME']}:{generation}:{digest}"
+
+
+def result_cached(key: str) -> dict[str, Any] | None:
+    try:
+        return cache.get(key)
+    except redis.RedisError as error:
+        logger.warning("search result cache unavailable: %s", error)
+        return None
+
+
+def result_keep(key: str, result: dict[str, Any]) -> None:
+    try:
+        cache.set(key, result, timeout=settings.SEARCH_CACHE_SECONDS)
+    except redis.RedisError as error:
+        logger.warning("search result not cached: %s", error)

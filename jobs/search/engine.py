@@ -9,6 +9,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from jobs.search import tuning
+from jobs.search.caches import result_cached, result_keep, result_key
 from jobs.search.facets import _Facets
 from jobs.search.highlight import _Highlighting
 from jobs.search.inputs import JobSearchFilters, _validate
@@ -28,20 +29,35 @@ def search_jobs(
     mode: str = "auto",
     facets: bool = True,
 ) -> JobSearchResult:
-    """Search open jobs. Raise ValidationError (messages per field) for bad input."""
+    """Search open jobs. Raise ValidationError (messages per field) for bad input.
+
+    A result made since the last change to jobs or companies, at most SEARCH_CACHE_SECONDS
+    ago, comes from the cache (`cached`; see jobs/search/caches.py)."""
     started = time.perf_counter()
     query, sort, page, page_size, mode = _validate(query, sort, page, page_size, mode)
     search_filters = JobSearchFilters.from_data(filters)
+    # Inside a caller's transaction a search may see its uncommitted writes: never cached.
+    cacheable = not connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
-        run = _Search(cursor, query, search_filters, sort, page, page_size, mode, facets)
-        # jit costs more than it saves here; seq scans would read every search_vector from
-        # TOAST, and plain index scans with an @@ filter do the same row by row: bitmap scans
-        # read only what the GIN index already matched. Steps that want an index scan ask.
-        run.set(jit="off", enable_seqscan="off")
-        result = run.execute()
-        run.restore()  # the caller's transaction may go on: leave its settings as they were
-    took = (time.perf_counter() - started) * 1000
-    return JobSearchResult(**result, took_ms=round(took, 2))
+        inputs = (query, search_filters, sort, page, page_size, mode, facets)
+        key = result_key(cursor, inputs) if cacheable else None
+        result = result_cached(key) if key else None
+        cached = result is not None
+        if result is None:
+            run = _Search(cursor, query, search_filters, sort, page, page_size, mode, facets)
+            # jit costs more than it saves here; seq scans would read every search_vector
+            # from TOAST, and plain index scans with an @@ filter do the same row by row:
+            # bitmap scans read only what the GIN index already matched. Steps that want an
+            # index scan ask.
+            run.set(jit="off", enable_seqscan="off")
+            result = run.execute()
+            run.restore()  # the caller's transaction may go on: leave its settings as they were
+            if key:
+                result_keep(key, result)
+    took = round((time.perf_counter() - started) * 1000, 2)
+    if cached:
+        result = {**result, "timings": {"cache": took}}
+    return JobSearchResult(**result, took_ms=took, cached=cached)
 
 
 class _Search(_Ranking, _Semantic, _Highlighting, _Facets):

@@ -55,6 +55,7 @@ class JobSearchResult:
     mode_used: str  # fulltext, hybrid or semantic
     took_ms: float
     timings: dict[str, float] = field(default_factory=dict, repr=False)
+    cached: bool = False  # read from the result cache (jobs/search/caches.py)
 
     @property
     def num_pages(self) -> int:
