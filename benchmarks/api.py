@@ -17,9 +17,14 @@ package `wrk`; without it, a Python client of threads with keep-alive connection
 per run:
 
 - at 2 connections (service time) and 16 connections (throughput): `GET /api/v1/jobs`,
-  `GET /api/v1/search/jobs?q=python`, `GET /api/v1/applications`, and
+  `GET /api/v1/search/jobs?q=python` (a repeat: from the search result cache after the first),
+  `GET /api/v1/applications`, and
   `GET /api/v1/applications/<id>` over 1,000 of the company's applications in turn; lists ask
   for 20 rows, as the naive view gives;
+- last, with a second server whose search result cache is off (SEARCH_CACHE_SECONDS=0), at 2 and
+  16 connections: the same search, and the search benchmark's mix of 2,000 queries (common and
+  rare terms, typos, the websearch syntax, later pages, newest and best paid first), which is
+  what a search costs when it is not a repeat;
 - at 16 connections, the baselines, which exist only in the benchmark's URLconf
   (`benchmarks/_api_urls.py`): a naive DRF `ModelSerializer` list of 20 jobs over the same
   table (and the same without Job's two many-to-many fields, whose per-row queries make most
