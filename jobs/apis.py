@@ -53,7 +53,9 @@ from recruitment.api import (
     etag_of,
     if_match_check,
     page_example,
+    page_response,
     paged_schema,
+    rows_data,
 )
 
 
@@ -372,9 +374,7 @@ class JobListApi(PartnerApi):
                 "updated_after": wanted.get("updated_after"),
             },
         )
-        paginator = CursorPagination()
-        page = paginator.paginate_queryset(jobs.only(*_ROW_COLUMNS), request, view=self)
-        return paginator.get_paginated_response(JobOutput(page, many=True).data)
+        return page_response(self, request, jobs.only(*_ROW_COLUMNS), JobOutput)
 
     @extend_schema(
         operation_id="v1_jobs_create",
@@ -570,10 +570,8 @@ class PublicJobListApi(PartnerApi):
             wanted["country"] = wanted["country"].upper()
         if "company" in wanted and job_public_company(slug=wanted["company"]) is None:
             raise serializers.ValidationError({"company": ["Unknown company."]})
-        paginator = PublicJobPagination()
         jobs = job_public_list(filters=wanted).only(*_PUBLIC_ROW_COLUMNS)
-        page = paginator.paginate_queryset(jobs, request, view=self)
-        return paginator.get_paginated_response(PublicJobOutput(page, many=True).data)
+        return page_response(self, request, jobs, PublicJobOutput, paginator=PublicJobPagination())
 
 
 class PublicJobDetailApi(PartnerApi):
@@ -831,7 +829,7 @@ class JobSearchApi(PartnerApi):
             "num_pages": result.num_pages,
             "next": next_url,
             "previous": previous_url,
-            "results": JobHitOutput(result.results, many=True).data,
+            "results": rows_data(JobHitOutput, result.results),
             "facets": _facets_data(result.facets),
             "took_ms": result.took_ms,
         }

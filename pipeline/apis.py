@@ -71,9 +71,7 @@ class PipelineRunListApi(_PipelineApi):
     def get(self, request):
         filters = self.Filters(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        paginator = CursorPagination()
-        page = paginator.paginate_queryset(runs_list(**filters.validated_data), request, view=self)
-        return paginator.get_paginated_response(PipelineRunOutput(page, many=True).data)
+        return page_response(self, request, runs_list(**filters.validated_data), PipelineRunOutput)
 
 
 class PipelineRunDetailApi(_PipelineApi):

@@ -204,7 +204,28 @@ def page_response(
     """One page of `rows` (a queryset or list) serialized by `output`, with its links."""
     paginator = paginator or CursorPagination()
     page = paginator.paginate_queryset(rows, request, view=view)
-    return paginator.get_paginated_response(output(page, many=True, context=context).data)
+    return paginator.get_paginated_response(rows_data(output, page, context=context))
+
+
+_BOUND_OUTPUTS: dict[type[serializers.Serializer], serializers.Serializer] = {}
+
+
+def rows_data(
+    output: type[serializers.Serializer], rows, *, context: dict | None = None
+) -> list[dict]:
+    """`output(rows, many=True, context=context).data`, made faster without a context.
+
+    DRF builds a serializer's fields, and those of every serializer nested in it, by deep
+    copies for each instance: for a list of 20 jobs that cost about as much as the rows. An
+    output serializer without a context keeps nothing of a call, so one bound instance per
+    class serves every request of the process.
+    """
+    if context:
+        return output(rows, many=True, context=context).data
+    serializer = _BOUND_OUTPUTS.get(output)
+    if serializer is None:
+        serializer = _BOUND_OUTPUTS.setdefault(output, output())
+    return [serializer.to_representation(row) for row in rows]
 
 
 def paged_schema(name: str, item: type[serializers.Serializer]) -> serializers.Serializer:
