@@ -7,10 +7,9 @@ with the candidate's vector is exact, but reading 130 MB costs about 11 ms. So t
 takes two passes: every job is ranked on its vector's first PROJECTED_DIMS principal
 directions (a 64-column copy, a sixth of the reading), then the PROJECTED_CANDIDATES best (or
 PROJECTED_FACTOR times the jobs asked for, if more) are measured exactly on their whole
-vectors. Similarities are
-always exact; only a job the first pass ranked far too low could be missed: among 84k jobs
-(benchmarks/_matching.py) the final top 20 was exact search's for every candidate. Copies of
-up to PROJECTED_CANDIDATES jobs take the one exact pass. Each job's stored features (about
+vectors. Similarities are always exact; only a job the first pass ranked far too low could be
+missed: among 84k jobs (benchmarks/_matching.py) the final top 20 was exact search's for every
+candidate. Copies of up to PROJECTED_CANDIDATES jobs take the one exact pass. Each job's stored features (about
 0.5 kB) are kept in marshal's format, which reads in half the time of JSON.
 
 The copy is made on first use and renewed when older than MATCH_MEMORY_MAX_AGE seconds, by a
