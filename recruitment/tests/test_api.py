@@ -10,7 +10,11 @@ from rest_framework.test import APIRequestFactory, force_authenticate
 from rest_framework.views import APIView
 
 from accounts.models import Company
-from recruitment.api import ApplicationError, CursorPagination
+from jobs.apis import JobHitOutput, JobOutput
+from jobs.models import Job
+from jobs.search import search_jobs
+from jobs.tests.factories import JobFactory
+from recruitment.api import ApplicationError, CursorPagination, rows_data
 from recruitment.logs import JsonFormatter
 
 
@@ -153,3 +157,27 @@ def test_a_refusal_keeps_the_services_reason(candidate):
     response = _call(PermissionDenied("Only its author edits a note."), candidate)
     assert response.status_code == 403
     assert response.data["error"]["message"] == "Only its author edits a note."
+
+
+# --- rows_data: one bound output serializer per class --------------------------------------
+
+
+@pytest.mark.django_db
+def test_rows_data_gives_what_drf_gives_for_nested_outputs_and_keeps_a_context():
+    JobFactory.create_batch(3, status=Job.Status.OPEN, title="Python Developer")
+    jobs = list(Job.objects.select_related("company").order_by("pk"))
+    assert rows_data(JobOutput, jobs) == JobOutput(jobs, many=True).data
+    assert rows_data(JobOutput, jobs) == JobOutput(jobs, many=True).data  # the bound one again
+    hits = search_jobs(query="python").results
+    assert len(hits) == 3
+    assert rows_data(JobHitOutput, hits) == JobHitOutput(hits, many=True).data
+
+    class Contextual(serializers.Serializer):
+        who = serializers.SerializerMethodField()
+
+        def get_who(self, obj):
+            return self.context.get("who", "nobody")
+
+    assert rows_data(Contextual, [1], context={"who": "a"}) == [{"who": "a"}]
+    assert rows_data(Contextual, [1], context={"who": "b"}) == [{"who": "b"}]
+    assert rows_data(Contextual, [1]) == [{"who": "nobody"}]
