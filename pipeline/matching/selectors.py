@@ -221,7 +221,15 @@ def _nearest(
     """(pk, cosine similarity) of the `limit` rows of `queryset` nearest to `vector`, with
     the value of the related field `also` as a third item when given (in the same query)."""
     with _search_settings(limit=limit, exact=exact):
-        return _nearest_rows(queryset, vector, limit=limit, also=also)
+        rows = _nearest_rows(queryset, vector, limit=limit, also=also)
+    if len(rows) < limit and not exact:
+        # The index gave fewer than asked: either fewer rows qualify, or its scan stopped at
+        # hnsw.max_scan_tuples among entries of deleted rows or rows the filter drops. Only an
+        # exact scan tells which; it reads the table once, which small sets (tests, new sites)
+        # afford and large ones rarely need.
+        with _search_settings(limit=limit, exact=True):
+            rows = _nearest_rows(queryset, vector, limit=limit, also=also)
+    return rows
 
 
 def jobs_nearest(vector, *, limit: int, exact: bool = False) -> list[tuple[int, float]]:
