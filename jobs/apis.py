@@ -28,6 +28,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from accounts.models import SalaryPeriod, Seniority
 from accounts.partner_api import PartnerApi, errors
 from accounts.permissions import CompanyPermission
+from jobs.descriptions import html_sanitise, html_to_text
 from jobs.models import Job
 from jobs.search import (
     MAX_OFFSET,
@@ -45,8 +46,6 @@ from jobs.selectors import (
     job_public_list,
 )
 from jobs.services import job_close, job_create, job_delete, job_publish, job_update
-from pipeline.normalize.text import html_to_text
-from pipeline.scraping.sanitise import html_sanitise
 from recruitment.api import (
     ID_BOUNDS,
     CursorPagination,

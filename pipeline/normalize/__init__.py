@@ -5,6 +5,7 @@ so the crawler, the enrichment task and the `extract_posting` command share this
 `posting_normalise` does a whole posting; the modules hold one field each.
 """
 
+from jobs.descriptions import html_to_text
 from pipeline.normalize.dates import date_normalise
 from pipeline.normalize.employment import employment_type_normalise
 from pipeline.normalize.places import (
@@ -28,7 +29,7 @@ from pipeline.normalize.seniority import (
     seniority_normalise,
 )
 from pipeline.normalize.skills import Taxonomy, skills_extract, taxonomy_build
-from pipeline.normalize.text import description_normalise, html_to_text, text_clean
+from pipeline.normalize.text import description_normalise, text_clean
 
 __all__ = [
     "POSTING_KEYS",

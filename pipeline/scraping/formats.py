@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from jobs.descriptions import html_sanitise
 from pipeline.normalize import Taxonomy, posting_normalise, text_clean
 from pipeline.normalize.salary import (
     Salary,
@@ -28,7 +29,6 @@ from pipeline.normalize.salary import (
     salary_from_text,
 )
 from pipeline.scraping.dedup import url_canonical
-from pipeline.scraping.sanitise import html_sanitise
 
 MAX_EXTERNAL_ID = 255
 

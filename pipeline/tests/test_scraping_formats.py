@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 
+from jobs.descriptions import html_sanitise
 from pipeline.normalize import taxonomy_build
 from pipeline.scraping.config import listing_url, source_config_validate
 from pipeline.scraping.dedup import (
@@ -36,7 +37,6 @@ from pipeline.scraping.postings import (
     page_read,
     posting_find,
 )
-from pipeline.scraping.sanitise import html_sanitise
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TAXONOMY = taxonomy_build(
