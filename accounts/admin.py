@@ -10,15 +10,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from allauth.account.adapter import get_adapter as get_account_adapter
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.db.models.functions import Lower
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 
 from accounts.mail import email_suppression_add
 from accounts.models import (
@@ -34,6 +37,7 @@ from accounts.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from accounts.permissions import company_ids_with, has_perm, scope_queryset
 from accounts.services import (
     API_KEY_SCOPES,
     api_key_create,
@@ -140,15 +144,201 @@ class ReadOnlyModelAdmin(admin.ModelAdmin):
         return self.deletable and super().has_delete_permission(request, obj)
 
 
+def _is_superuser(request) -> bool:
+    return request.user.is_active and request.user.is_superuser
+
+
+# The company permission a member needs to see a company in the back office at all: every
+# role has it.
+MEMBER_PERM = "jobs.view"
+
+
+class MemberChoicesMixin:
+    """Choices in a member's forms: foreign keys and many-to-many fields offer only rows of
+    company-scoped admins the member may see, people only their co-members, and companies only
+    those where the admin's add (or change) permission holds."""
+
+    def get_autocomplete_fields(self, request):
+        fields = super().get_autocomplete_fields(request)
+        if _is_superuser(request):
+            return fields
+        # People are chosen among co-members (a short list), not looked up among all users.
+        return tuple(
+            name for name in fields if self.model._meta.get_field(name).related_model is not User
+        )
+
+    def member_people(self, request, field_name: str):
+        """Whom a member may choose in a field pointing at users: their co-members."""
+        ids = company_ids_with(request.user, MEMBER_PERM)
+        return User.objects.filter(memberships__company__in=ids).distinct().order_by("email")
+
+    def member_choices(self, request, db_field):
+        """The rows a member may choose in `db_field`, or None to leave its choices alone."""
+        related = db_field.related_model
+        if related is User:
+            return self.member_people(request, db_field.name)
+        if related is Company:
+            action = "add" if "add" in self.company_perms else "change"
+            perm = self.company_perms.get(action) or self.company_perms.get("view", MEMBER_PERM)
+            return Company.objects.filter(pk__in=company_ids_with(request.user, perm)).order_by(
+                "name"
+            )
+        related_admin = self.admin_site._registry.get(related)
+        if isinstance(related_admin, CompanyScopedAdmin):
+            return related_admin.get_queryset(request)
+        return None
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "queryset" not in kwargs and not _is_superuser(request):
+            choices = self.member_choices(request, db_field)
+            if choices is not None:
+                kwargs["queryset"] = choices
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "queryset" not in kwargs and not _is_superuser(request):
+            choices = self.member_choices(request, db_field)
+            if choices is not None:
+                kwargs["queryset"] = choices
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class CompanyScopedAdmin(MemberChoicesMixin, admin.ModelAdmin):
+    """Company data in the back office: a member sees and changes only their own companies'
+    rows, as their role allows (accounts.permissions); superusers see everything.
+
+    - `company_field`: the path from the model to its Company ("pk" for Company itself).
+    - `company_perms`: the company permission each admin permission ("view", "add", "change",
+      "delete") needs; one left out is for superusers only.
+    - `role_limits`: roles that see only some rows of their companies, with the path to the
+      users those rows belong to (see `scope_queryset`).
+
+    A row outside the user's scope answers 404, and an action on one 403; form choices are
+    limited as MemberChoicesMixin says. Django's model permissions are not consulted for
+    members: their role is the permission.
+    """
+
+    company_field = "company"
+    company_perms: dict[str, str] = {}
+    role_limits: dict[str, str] = {}
+
+    def company_of(self, obj) -> Company:
+        """The (unsaved, id-only) company of `obj`, found along `company_field`."""
+        if self.company_field == "pk":
+            return obj
+        *path, last = self.company_field.split("__")
+        for name in path:
+            obj = getattr(obj, name)
+        return Company(pk=getattr(obj, f"{last}_id"))
+
+    def _allows(self, request, action: str, obj=None) -> bool:
+        perm = self.company_perms.get(action)
+        if perm is None:
+            return False
+        return has_perm(request.user, perm, None if obj is None else self.company_of(obj))
+
+    def has_module_permission(self, request):
+        if _is_superuser(request):
+            return super().has_module_permission(request)
+        return self._allows(request, "view")
+
+    def has_view_permission(self, request, obj=None):
+        if _is_superuser(request):
+            return super().has_view_permission(request, obj)
+        return self._allows(request, "view", obj) or self.has_change_permission(request, obj)
+
+    def has_add_permission(self, request, *args):
+        if _is_superuser(request):
+            return super().has_add_permission(request, *args)
+        return self._allows(request, "add")
+
+    def has_change_permission(self, request, obj=None):
+        if _is_superuser(request):
+            return super().has_change_permission(request, obj)
+        return self._allows(request, "change", obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if _is_superuser(request):
+            return super().has_delete_permission(request, obj)
+        return self._allows(request, "delete", obj)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if _is_superuser(request):
+            return queryset
+        perm = self.company_perms.get("view")
+        if perm is None:
+            return queryset.none()
+        return scope_queryset(
+            queryset, request.user, perm, self.company_field, role_limits=self.role_limits
+        )
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None and not _is_superuser(request):
+            # Another company's row is answered like one that does not exist.
+            raise Http404("No such object.")
+        return obj
+
+    def response_action(self, request, queryset):
+        selected = set(request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
+        if selected and not _is_superuser(request):
+            try:
+                found = queryset.filter(pk__in=selected).count()
+            except (ValueError, ValidationError) as exc:
+                raise BadRequest("The selected rows are not valid ids.") from exc
+            if found < len(selected):
+                raise PermissionDenied("Some of the selected rows are not yours to act on.")
+        return super().response_action(request, queryset)
+
+
+class CompanyScopedInline(MemberChoicesMixin, admin.options.InlineModelAdmin):
+    """An inline of a CompanyScopedAdmin: its permissions are company permissions on the
+    parent's company (`company_perms`, as in CompanyScopedAdmin); superusers keep Django's."""
+
+    company_perms: dict[str, str] = {}
+
+    def _allows(self, request, action: str, obj=None) -> bool:
+        perm = self.company_perms.get(action)
+        if perm is None:
+            return False
+        parent_admin = self.admin_site._registry[self.parent_model]
+        return has_perm(request.user, perm, None if obj is None else parent_admin.company_of(obj))
+
+    def has_view_permission(self, request, obj=None):
+        if _is_superuser(request):
+            return super().has_view_permission(request, obj)
+        return self._allows(request, "view", obj) or self.has_change_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        if _is_superuser(request):
+            return super().has_add_permission(request, obj)
+        return self._allows(request, "add", obj)
+
+    def has_change_permission(self, request, obj=None):
+        if _is_superuser(request):
+            return super().has_change_permission(request, obj)
+        return self._allows(request, "change", obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if _is_superuser(request):
+            return super().has_delete_permission(request, obj)
+        return self._allows(request, "delete", obj)
+
+
 class TenantCompanyFilter(admin.SimpleListFilter):
-    """Filter by a tenant company; listing every scraped employer would be far too long."""
+    """Filter by a tenant company; listing every scraped employer would be far too long. A
+    member is offered only their own companies."""
 
     title = "company"
     parameter_name = "company"
     field_path = "company"
 
     def lookups(self, request, model_admin):
-        return Company.objects.filter(is_tenant=True).order_by("name").values_list("pk", "name")
+        companies = Company.objects.filter(is_tenant=True)
+        if not _is_superuser(request):
+            companies = companies.filter(pk__in=company_ids_with(request.user, MEMBER_PERM))
+        return companies.order_by("name").values_list("pk", "name")
 
     def queryset(self, request, queryset):
         if self.value():
@@ -176,6 +366,27 @@ class EmbeddingDisplayMixin:
     @admin.display(boolean=True, description="embedded")
     def has_embedding(self, obj) -> bool:
         return bool(getattr(obj, "has_embedding_", False))
+
+
+# --- Logging in -------------------------------------------------------------------------------
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """The back office's login form, with allauth's login rate limits (ACCOUNT_RATE_LIMITS
+    "login_failed": per address and per IP), so the admin is no easier to brute-force than the
+    site's own login page."""
+
+    def clean(self):
+        email = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if email is not None and password:
+            self.user_cache = get_account_adapter(self.request).authenticate(
+                self.request, email=email.strip().lower(), password=password
+            )
+            if self.user_cache is None:
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
 
 
 # --- Users ------------------------------------------------------------------------------------
@@ -313,8 +524,14 @@ class MembershipInlineForm(forms.ModelForm):
             self.fields["user"].disabled = True
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(CompanyScopedInline, admin.TabularInline):
     model = Membership
+    company_perms = {
+        "view": "members.manage",
+        "add": "members.manage",
+        "change": "members.manage",
+        "delete": "members.manage",
+    }
     form = MembershipInlineForm
     fields = ("user", "role", "created_at")
     readonly_fields = ("created_at",)
@@ -326,7 +543,11 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Company)
-class CompanyAdmin(ServiceModelAdmin):
+class CompanyAdmin(CompanyScopedAdmin, ServiceModelAdmin):
+    """A member sees their own companies; company admins edit them and their members."""
+
+    company_field = "pk"
+    company_perms = {"view": MEMBER_PERM, "change": "company.edit"}
     list_display = ("name", "slug", "is_tenant", "website", "created_at")
     list_filter = ("is_tenant",)
     search_fields = ("name", "slug", "website")
@@ -379,8 +600,34 @@ class CompanyAdmin(ServiceModelAdmin):
                 membership_remove(membership=membership, actor=request.user)
 
 
+class MembershipAddForm(forms.ModelForm):
+    """A new member is named by the email of their account, not picked from every user."""
+
+    email = forms.EmailField(help_text="The email address of the person's account.")
+
+    class Meta:
+        model = Membership
+        fields = ("company", "role")
+
+    def clean_email(self) -> str:
+        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
+        user = User.objects.filter(email=email, is_active=True).first()
+        if user is None:
+            raise ValidationError(
+                "No active account uses this email; ask the person to sign up first."
+            )
+        self.instance.user = user
+        return email
+
+
 @admin.register(Membership)
-class MembershipAdmin(ServiceModelAdmin):
+class MembershipAdmin(CompanyScopedAdmin, ServiceModelAdmin):
+    company_perms = {
+        "view": "members.manage",
+        "add": "members.manage",
+        "change": "members.manage",
+        "delete": "members.manage",
+    }
     list_display = ("user", "company", "role", "created_at")
     list_filter = ("role", TenantCompanyFilter)
     search_fields = ("user__email", "user__full_name", "company__name")
@@ -393,6 +640,16 @@ class MembershipAdmin(ServiceModelAdmin):
         if obj is not None:
             return ("user", "company", "created_at")
         return ("created_at",)
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = MembershipAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("company", "email", "role")
+        return super().get_fields(request, obj)
 
     def get_actions(self, request):
         # Removal goes through membership_remove (audited, keeps an owner), not a bulk delete.
@@ -437,8 +694,14 @@ class ApiKeyForm(forms.ModelForm):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(ServiceModelAdmin):
+class ApiKeyAdmin(CompanyScopedAdmin, ServiceModelAdmin):
     """Keys are made by api_key_create and revoked by api_key_revoke; the secret is never shown."""
+
+    company_perms = {
+        "view": "apikeys.manage",
+        "add": "apikeys.manage",
+        "change": "apikeys.manage",
+    }
 
     form = ApiKeyForm
     list_display = (
@@ -547,7 +810,8 @@ class OutboundEmailAdmin(ReadOnlyModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyModelAdmin):
+class AuditEventAdmin(CompanyScopedAdmin, ReadOnlyModelAdmin):
+    company_perms = {"view": "audit.view"}
     list_display = (
         "created_at",
         "actor_label",
@@ -606,9 +870,15 @@ class EmailSuppressionAdmin(ServiceModelAdmin):
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(ServiceModelAdmin):
+class WebhookEndpointAdmin(CompanyScopedAdmin, ServiceModelAdmin):
     """Endpoints are made through the API (which shows the secret once); here staff pause,
     describe, ping or delete them. The secret is never on a page."""
+
+    company_perms = {
+        "view": "webhooks.manage",
+        "change": "webhooks.manage",
+        "delete": "webhooks.manage",
+    }
 
     list_display = ("url", "company", "event_list", "is_active", "created_at", "updated_at")
     list_filter = ("is_active", TenantCompanyFilter)
@@ -667,8 +937,11 @@ class WebhookEndpointAdmin(ServiceModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ServiceModelAdmin):
+class WebhookDeliveryAdmin(CompanyScopedAdmin, ServiceModelAdmin):
     """The webhook outbox: written by the system, read here; a delivery can be sent again."""
+
+    company_field = "endpoint__company"
+    company_perms = {"view": "webhooks.manage"}
 
     list_display = (
         "created_at",
@@ -698,6 +971,8 @@ class WebhookDeliveryAdmin(ServiceModelAdmin):
         return False
 
     def has_redeliver_permission(self, request) -> bool:
+        if not _is_superuser(request):
+            return self._allows(request, "view")
         return request.user.has_perm("accounts.view_webhookdelivery") and (
             request.user.has_perm("accounts.change_webhookendpoint")
         )

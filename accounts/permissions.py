@@ -10,12 +10,12 @@ use `company_ids_with(user, perm)` to scope their querysets.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from accounts.models import Company, Membership, Role
@@ -216,12 +216,34 @@ def company_ids_with(user, perm: str) -> list[int] | None:
     return sorted(cid for cid, role in _roles(user).items() if perm in ROLE_PERMISSIONS[role])
 
 
-def scope_queryset(qs: QuerySet, user, perm: str, company_field: str = "company") -> QuerySet:
-    """Limit `qs` to rows of the companies where `user` has `perm`."""
+def scope_queryset(
+    qs: QuerySet,
+    user,
+    perm: str,
+    company_field: str = "company",
+    *,
+    role_limits: Mapping[str, str] | None = None,
+) -> QuerySet:
+    """Limit `qs` to rows of the companies where `user` has `perm`.
+
+    `role_limits` narrows what some roles see within their company: it maps a role to the path
+    from the model to the users a row belongs to, e.g. `{Role.HIRING_MANAGER: "hiring_team"}`
+    for jobs: a hiring manager then sees only the jobs whose hiring team they are on. Roles not
+    in it see every row of their companies.
+    """
     ids = company_ids_with(user, perm)
     if ids is None:
         return qs
-    return qs.filter(**{f"{company_field}__in": ids})
+    roles = {} if getattr(user, "api_key", None) is not None else _roles(user)
+    limits = role_limits or {}
+    whole = [cid for cid in ids if roles.get(cid) not in limits]
+    visible = Q(**{f"{company_field}__in": whole})
+    for role, path in limits.items():
+        limited = [cid for cid in ids if roles.get(cid) == role]
+        if limited:
+            theirs = qs.model._base_manager.filter(**{path: user}).values("pk")
+            visible |= Q(**{f"{company_field}__in": limited}, pk__in=theirs)
+    return qs.filter(visible)
 
 
 def require_perm(user, perm: str, obj=None) -> None:

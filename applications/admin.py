@@ -15,12 +15,15 @@ from django import forms
 from django.contrib import admin
 
 from accounts.admin import (
+    CompanyScopedAdmin,
+    CompanyScopedInline,
     ReadOnlyModelAdmin,
     ServiceModelAdmin,
     TenantCompanyFilter,
     adopt,
     tenant_company_filter,
 )
+from accounts.models import Role, User
 from applications.hiring import (
     INTERVIEW_FIELDS,
     OFFER_FIELDS,
@@ -53,6 +56,16 @@ from applications.services import application_submit
 
 # Enough to show "candidate → job at company" without a query per row.
 APPLICATION_RELATED = ("application__candidate", "application__job__company")
+
+# A hiring manager sees the applications (and their history, notes, offers, interviews) of the
+# jobs whose hiring team they are on; an interviewer sees only the interviews they sit on.
+APPLICATION_ROLE_LIMITS = {Role.HIRING_MANAGER: "job__hiring_team"}
+ON_APPLICATION_ROLE_LIMITS = {Role.HIRING_MANAGER: "application__job__hiring_team"}
+INTERVIEW_ROLE_LIMITS = {**ON_APPLICATION_ROLE_LIMITS, Role.INTERVIEWER: "interviewers"}
+SCORECARD_ROLE_LIMITS = {
+    Role.HIRING_MANAGER: "interview__application__job__hiring_team",
+    Role.INTERVIEWER: "interview__interviewers",
+}
 
 SCORECARD_FIELDS = ("ratings", "recommendation", "notes")
 
@@ -135,7 +148,13 @@ def _scorecard_write(form: ScorecardForm, *, interview: Interview, actor) -> Sco
 
 
 @admin.register(Stage)
-class StageAdmin(admin.ModelAdmin):
+class StageAdmin(CompanyScopedAdmin):
+    company_perms = {
+        "view": "applications.view",
+        "add": "stages.manage",
+        "change": "stages.manage",
+        "delete": "stages.manage",
+    }
     list_display = ("name", "company", "kind", "position", "candidate_label")
     list_filter = ("kind", TenantCompanyFilter)
     search_fields = ("name", "company__name")
@@ -143,10 +162,11 @@ class StageAdmin(admin.ModelAdmin):
     autocomplete_fields = ("company",)
 
 
-class StageChangeInline(admin.TabularInline):
+class StageChangeInline(CompanyScopedInline, admin.TabularInline):
     """The application's history, as the services recorded it."""
 
     model = StageChange
+    company_perms = {"view": "applications.view"}
     fields = ("created_at", "from_stage", "to_stage", "status", "actor", "reason")
     readonly_fields = fields
     extra = 0
@@ -164,10 +184,16 @@ class StageChangeInline(admin.TabularInline):
         return super().get_queryset(request).select_related("from_stage", "to_stage", "actor")
 
 
-class NoteInline(admin.StackedInline):
+class NoteInline(CompanyScopedInline, admin.StackedInline):
     """Notes written here are the request user's; only its author edits or deletes a note."""
 
     model = Note
+    company_perms = {
+        "view": "applications.view",
+        "add": "applications.comment",
+        "change": "applications.comment",
+        "delete": "applications.comment",
+    }
     fields = ("body", "author", "api_key", "created_at")
     readonly_fields = ("author", "api_key", "created_at")
     extra = 1
@@ -176,8 +202,13 @@ class NoteInline(admin.StackedInline):
         return super().get_queryset(request).select_related("author", "api_key")
 
 
-class InterviewInline(admin.TabularInline):
+class InterviewInline(CompanyScopedInline, admin.TabularInline):
     model = Interview
+    company_perms = {
+        "view": "interviews.view",
+        "add": "interviews.schedule",
+        "change": "interviews.schedule",
+    }
     fields = ("title", "starts_at", "ends_at", "timezone", "location", "status")
     show_change_link = True
     extra = 0
@@ -185,7 +216,14 @@ class InterviewInline(admin.TabularInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(ServiceModelAdmin):
+class ApplicationAdmin(CompanyScopedAdmin, ServiceModelAdmin):
+    company_field = "job__company"
+    company_perms = {
+        "view": "applications.view",
+        "add": "applications.create",
+        "change": "applications.rate",
+    }
+    role_limits = APPLICATION_ROLE_LIMITS
     list_display = ("candidate", "job", "stage", "status", "source", "rating", "created_at")
     list_filter = (
         "status",
@@ -245,6 +283,13 @@ class ApplicationAdmin(ServiceModelAdmin):
     def get_fieldsets(self, request, obj=None):
         return self.fieldsets if obj is not None else self.add_fieldsets
 
+    def member_people(self, request, field_name):
+        if field_name != "candidate":
+            return super().member_people(request, field_name)
+        # A member adds applications for candidates already known to their companies.
+        known = self.get_queryset(request).values("candidate")
+        return User.objects.filter(pk__in=known).order_by("email")
+
     def get_readonly_fields(self, request, obj=None):
         return self.change_readonly_fields if obj is not None else ()
 
@@ -294,7 +339,10 @@ class ApplicationAdmin(ServiceModelAdmin):
 
 
 @admin.register(StageChange)
-class StageChangeAdmin(ReadOnlyModelAdmin):
+class StageChangeAdmin(CompanyScopedAdmin, ReadOnlyModelAdmin):
+    company_field = "application__job__company"
+    company_perms = {"view": "applications.view"}
+    role_limits = ON_APPLICATION_ROLE_LIMITS
     list_display = ("application", "from_stage", "to_stage", "status", "actor", "created_at")
     list_filter = ("status", "to_stage__kind", ("created_at", admin.DateFieldListFilter))
     search_fields = (
@@ -308,8 +356,12 @@ class StageChangeAdmin(ReadOnlyModelAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(ReadOnlyModelAdmin):
-    """Uploads come through the apply flow; deleting a row here would orphan its stored file."""
+class DocumentAdmin(CompanyScopedAdmin, ReadOnlyModelAdmin):
+    """Uploads come through the apply flow; deleting a row here would orphan its stored file.
+    Members see the documents sent with their companies' applications."""
+
+    company_field = "application__job__company"
+    company_perms = {"view": "documents.download"}
 
     list_display = (
         "original_name",
@@ -328,10 +380,15 @@ class DocumentAdmin(ReadOnlyModelAdmin):
     show_full_result_count = False
 
 
-class ScorecardInline(admin.StackedInline):
+class ScorecardInline(CompanyScopedInline, admin.StackedInline):
     """Scorecards added here are the request user's own; only its author edits one."""
 
     model = Scorecard
+    company_perms = {
+        "view": "interviews.view",
+        "add": "interviews.feedback",
+        "change": "interviews.feedback",
+    }
     form = ScorecardForm
     fields = ("author", *SCORECARD_FIELDS, "submit", "submitted_at")
     readonly_fields = ("author", "submitted_at")
@@ -342,7 +399,14 @@ class ScorecardInline(admin.StackedInline):
 
 
 @admin.register(Interview)
-class InterviewAdmin(ServiceModelAdmin):
+class InterviewAdmin(CompanyScopedAdmin, ServiceModelAdmin):
+    company_field = "application__job__company"
+    company_perms = {
+        "view": "interviews.view",
+        "add": "interviews.schedule",
+        "change": "interviews.schedule",
+    }
+    role_limits = INTERVIEW_ROLE_LIMITS
     list_display = ("title", "candidate", "job", "starts_at", "ends_at", "status")
     list_filter = ("status", ("starts_at", admin.DateFieldListFilter))
     search_fields = (
@@ -417,8 +481,16 @@ class InterviewAdmin(ServiceModelAdmin):
 
 
 @admin.register(Scorecard)
-class ScorecardAdmin(ServiceModelAdmin):
+class ScorecardAdmin(CompanyScopedAdmin, ServiceModelAdmin):
     """A scorecard added here is the request user's own; only its author edits one."""
+
+    company_field = "interview__application__job__company"
+    company_perms = {
+        "view": "interviews.view",
+        "add": "interviews.feedback",
+        "change": "interviews.feedback",
+    }
+    role_limits = SCORECARD_ROLE_LIMITS
 
     form = ScorecardForm
     list_display = ("interview", "author", "recommendation", "submitted_at", "created_at")
@@ -449,8 +521,12 @@ class ScorecardAdmin(ServiceModelAdmin):
 
 
 @admin.register(Offer)
-class OfferAdmin(ServiceModelAdmin):
+class OfferAdmin(CompanyScopedAdmin, ServiceModelAdmin):
     """Offers are drafted and changed by offer_create / offer_update; the actions move them."""
+
+    company_field = "application__job__company"
+    company_perms = {"view": "offers.view", "add": "offers.manage", "change": "offers.manage"}
+    role_limits = ON_APPLICATION_ROLE_LIMITS
 
     list_display = (
         "application",
@@ -533,8 +609,17 @@ class OfferAdmin(ServiceModelAdmin):
 
 
 @admin.register(Note)
-class NoteAdmin(ServiceModelAdmin):
+class NoteAdmin(CompanyScopedAdmin, ServiceModelAdmin):
     """A note added here is the request user's; only its author edits or deletes it."""
+
+    company_field = "application__job__company"
+    company_perms = {
+        "view": "applications.view",
+        "add": "applications.comment",
+        "change": "applications.comment",
+        "delete": "applications.comment",
+    }
+    role_limits = ON_APPLICATION_ROLE_LIMITS
 
     list_display = ("excerpt", "application", "author", "created_at")
     search_fields = ("body", "author__email", "application__candidate__email")

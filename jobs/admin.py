@@ -9,12 +9,15 @@ from __future__ import annotations
 from django.contrib import admin
 
 from accounts.admin import (
+    CompanyScopedAdmin,
+    CompanyScopedInline,
     EmbeddingDisplayMixin,
     ReadOnlyModelAdmin,
     ServiceModelAdmin,
     adopt,
     with_has_embedding,
 )
+from accounts.models import Role
 from jobs.models import CurrencyRate, Job, JobSkill, SearchQuery, SearchTerm, Skill
 from jobs.services import (
     JOB_FIELDS,
@@ -34,8 +37,14 @@ class SkillAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
 
 
-class JobSkillInline(admin.TabularInline):
+class JobSkillInline(CompanyScopedInline, admin.TabularInline):
     model = JobSkill
+    company_perms = {
+        "view": "jobs.view",
+        "add": "jobs.edit",
+        "change": "jobs.edit",
+        "delete": "jobs.edit",
+    }
     fields = ("skill", "required")
     autocomplete_fields = ("skill",)
     extra = 0
@@ -44,8 +53,18 @@ class JobSkillInline(admin.TabularInline):
         return super().get_queryset(request).select_related("skill")
 
 
+# Jobs a member sees: all of their companies' jobs, but a hiring manager only those whose
+# hiring team they are on, and an interviewer those they interview for.
+JOB_ROLE_LIMITS = {
+    Role.HIRING_MANAGER: "hiring_team",
+    Role.INTERVIEWER: "applications__interviews__interviewers",
+}
+
+
 @admin.register(Job)
-class JobAdmin(EmbeddingDisplayMixin, ServiceModelAdmin):
+class JobAdmin(CompanyScopedAdmin, EmbeddingDisplayMixin, ServiceModelAdmin):
+    company_perms = {"view": "jobs.view", "add": "jobs.create", "change": "jobs.edit"}
+    role_limits = JOB_ROLE_LIMITS
     list_display = (
         "title",
         "company",

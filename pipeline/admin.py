@@ -13,7 +13,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from accounts.admin import ReadOnlyModelAdmin
+from accounts.admin import CompanyScopedAdmin, ReadOnlyModelAdmin
+from accounts.models import Role
 from pipeline.matching import match_label
 from pipeline.models import (
     JobEnrichment,
@@ -149,8 +150,14 @@ class PipelineRunAdmin(ReadOnlyModelAdmin):
 
 
 @admin.register(Match)
-class MatchAdmin(ReadOnlyModelAdmin):
+class MatchAdmin(CompanyScopedAdmin, ReadOnlyModelAdmin):
+    """Members see the matches of their companies' jobs (a hiring manager: of their own jobs)
+    and label them; only superusers delete them."""
+
     deletable = True
+    company_field = "job__company"
+    company_perms = {"view": "matches.view"}
+    role_limits = {Role.HIRING_MANAGER: "job__hiring_team"}
     list_display = ("candidate", "job", "score", "status", "label", "notified_at", "created_at")
     list_filter = ("status", "label", ("created_at", admin.DateFieldListFilter))
     actions = ("label_good", "label_bad", "label_clear")

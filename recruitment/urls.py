@@ -3,12 +3,14 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.admin import AdminLoginForm
 from accounts.urls import email_urlpatterns
 from recruitment import health
 
 admin.site.site_header = "Recruitment back office"
 admin.site.site_title = "Recruitment"
 admin.site.index_title = "Hiring"
+admin.site.login_form = AdminLoginForm
 
 api_v1 = [
     path("", include("accounts.urls")),
