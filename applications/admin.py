@@ -14,6 +14,7 @@ from collections.abc import Collection
 from django import forms
 from django.contrib import admin
 
+import jobs.admin
 from accounts.admin import (
     CompanyScopedAdmin,
     CompanyScopedInline,
@@ -52,7 +53,9 @@ from applications.models import (
     Stage,
     StageChange,
 )
+from applications.selectors import applicant_counts_by_stage
 from applications.services import application_submit
+from jobs.models import Job
 
 # Enough to show "candidate → job at company" without a query per row.
 APPLICATION_RELATED = ("application__candidate", "application__job__company")
@@ -145,6 +148,32 @@ def _scorecard_write(form: ScorecardForm, *, interview: Interview, actor) -> Sco
     if not fields and not submit:
         return scorecard
     return scorecard_update(scorecard=scorecard, actor=actor, submit=submit, **fields)
+
+
+# The jobs list, with each job's active applicants by stage: applications sit above jobs, so
+# the column is added here, to the jobs admin registered by jobs/admin.py.
+admin.site.unregister(Job)
+
+
+@admin.register(Job)
+class JobWithApplicantsAdmin(jobs.admin.JobAdmin):
+    list_display = (
+        *jobs.admin.JobAdmin.list_display[:4],
+        "applicants",
+        *jobs.admin.JobAdmin.list_display[4:],
+    )
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        counts = applicant_counts_by_stage(job_ids=[job.pk for job in changelist.result_list])
+        for job in changelist.result_list:
+            job.applicant_counts = counts.get(job.pk, [])
+        return changelist
+
+    @admin.display(description="applicants by stage")
+    def applicants(self, obj) -> str:
+        counts = getattr(obj, "applicant_counts", ())
+        return " · ".join(f"{stage} {count}" for stage, count in counts) or "—"
 
 
 @admin.register(Stage)

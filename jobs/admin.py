@@ -14,6 +14,7 @@ from accounts.admin import (
     EmbeddingDisplayMixin,
     ReadOnlyModelAdmin,
     ServiceModelAdmin,
+    TenantCompanyFilter,
     adopt,
     with_has_embedding,
 )
@@ -24,6 +25,7 @@ from jobs.services import (
     job_archive,
     job_close,
     job_create,
+    job_duplicate,
     job_publish,
     job_update,
 )
@@ -61,6 +63,23 @@ JOB_ROLE_LIMITS = {
 }
 
 
+class OriginFilter(admin.SimpleListFilter):
+    """Where a job came from: posted in this platform, or found on the web by a crawl."""
+
+    title = "origin"
+    parameter_name = "origin"
+
+    def lookups(self, request, model_admin):
+        return (("posted", "Posted here"), ("web", "From the web"))
+
+    def queryset(self, request, queryset):
+        if self.value() == "posted":
+            return queryset.filter(external_url="")
+        if self.value() == "web":
+            return queryset.exclude(external_url="")
+        return queryset
+
+
 @admin.register(Job)
 class JobAdmin(CompanyScopedAdmin, EmbeddingDisplayMixin, ServiceModelAdmin):
     company_perms = {"view": "jobs.view", "add": "jobs.create", "change": "jobs.edit"}
@@ -76,7 +95,15 @@ class JobAdmin(CompanyScopedAdmin, EmbeddingDisplayMixin, ServiceModelAdmin):
         "published_at",
         "created_at",
     )
-    list_filter = ("status", "remote", "employment_type", "seniority", "country")
+    list_filter = (
+        "status",
+        TenantCompanyFilter,
+        "remote",
+        "employment_type",
+        "seniority",
+        OriginFilter,
+        "country",
+    )
     search_fields = ("title", "company__name", "=external_id", "city")
     list_select_related = ("company",)
     ordering = ("-pk",)  # newest first, and cheap on 100k rows
@@ -84,7 +111,7 @@ class JobAdmin(CompanyScopedAdmin, EmbeddingDisplayMixin, ServiceModelAdmin):
     date_hierarchy = "published_at"
     show_full_result_count = False
     inlines = (JobSkillInline,)
-    actions = ("publish_jobs", "close_jobs", "archive_jobs")
+    actions = ("publish_jobs", "close_jobs", "archive_jobs", "duplicate_jobs")
     fieldsets = (
         (None, {"fields": ("company", "title", "slug", "status", "published_at", "closes_at")}),
         ("Description", {"fields": ("description_html", "description_text", "questions")}),
@@ -167,6 +194,15 @@ class JobAdmin(CompanyScopedAdmin, EmbeddingDisplayMixin, ServiceModelAdmin):
     @admin.action(description="Archive selected jobs", permissions=["change"])
     def archive_jobs(self, request, queryset):
         self._transition(request, queryset, job_archive, "Archived {count} job(s).")
+
+    @admin.action(description="Duplicate selected jobs as drafts", permissions=["add"])
+    def duplicate_jobs(self, request, queryset):
+        self._transition(
+            request,
+            queryset.select_related("company"),
+            job_duplicate,
+            "Duplicated {count} job(s) as drafts.",
+        )
 
 
 @admin.register(SearchQuery)

@@ -20,7 +20,7 @@ from accounts.permissions import person_of, require_perm
 from accounts.services import audit_event_build, audit_record, audit_records
 from accounts.webhooks import webhook_event_emit
 from jobs.embeddings import embed_texts, text_hash, vectors_store
-from jobs.models import CurrencyRate, Job, SearchQuery, SearchTerm
+from jobs.models import CurrencyRate, Job, JobSkill, SearchQuery, SearchTerm
 from jobs.search import JobSearchResult, currency_rates
 from recruitment.api import ApplicationError
 
@@ -127,6 +127,28 @@ def job_create(
             changes={"status": [Job.Status.DRAFT, Job.Status.OPEN]},
         )
     return job
+
+
+# What a copy of a job leaves out: where a crawled posting came from is the original's alone.
+_NOT_DUPLICATED = frozenset({"external_url", "external_id", "fingerprint"})
+
+
+@transaction.atomic
+def job_duplicate(*, job: Job, actor: User | None) -> Job:
+    """A new draft with the job's text, place, terms, skills and hiring team, to post a
+    similar opening without retyping it."""
+    fields = {name: getattr(job, name) for name in JOB_FIELDS if name not in _NOT_DUPLICATED}
+    fields.pop("title")
+    copy = job_create(company=job.company, title=job.title, actor=actor, **fields)
+    JobSkill.objects.bulk_create(
+        JobSkill(job=copy, skill_id=skill_id, required=required)
+        for skill_id, required in job.job_skills.values_list("skill_id", "required")
+    )
+    copy.hiring_team.set(job.hiring_team.all())
+    audit_record(
+        action="job.duplicated", actor=actor, target=copy, changes={"duplicate_of": [None, job.pk]}
+    )
+    return copy
 
 
 def job_changes_set(*, job: Job, **fields) -> dict[str, list[str]]:

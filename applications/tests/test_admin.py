@@ -1,13 +1,15 @@
 from datetime import timedelta
 from decimal import Decimal
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, User
 from accounts.tests.factories import MembershipFactory, UserFactory
 from applications.hiring import interview_schedule, note_create, offer_create, scorecard_submit
 from applications.models import Application, Interview, Note, Offer, Scorecard, Stage, StageChange
-from applications.services import application_move
+from applications.services import application_move, application_submit
 from applications.tests.factories import _application
 from jobs.models import Job
 from jobs.tests.factories import JobFactory
@@ -551,3 +553,61 @@ def test_note_admin_delete_goes_through_note_delete(admin_client_, superuser):
     assert response.status_code == 302
     assert "Only its author edits or deletes a note." in _messages(response)
     assert Note.objects.filter(pk=theirs.pk).exists()
+
+
+def test_job_changelist_counts_active_applicants_by_stage_in_constant_queries(admin_client_):
+    job = JobFactory()
+    stages = list(Stage.objects.filter(company=job.company).order_by("position"))
+    applications = [_application_to(job) for _ in range(3)]
+    application_move(application=applications[0], stage=stages[1], actor=None)
+
+    with CaptureQueriesContext(connection) as one_job:
+        response = admin_client_.get(_url(Job, "changelist"))
+    assert f"{stages[0].name} 2 · {stages[1].name} 1" in response.content.decode()
+
+    for _ in range(5):
+        other = JobFactory()
+        _application_to(other)
+    with CaptureQueriesContext(connection) as six_jobs:
+        admin_client_.get(_url(Job, "changelist"))
+    assert len(six_jobs) == len(one_job)
+
+
+def _application_to(job):
+    return application_submit(job=job, candidate=UserFactory(), consent_processing=True)
+
+
+def test_application_changelist_queries_are_constant_for_10_or_1000_rows(client, recruiter):
+    job = JobFactory(company=recruiter.memberships.get().company)
+    applied = Stage.objects.get(company=job.company, kind=Stage.Kind.APPLIED)
+
+    def add(count):
+        now = timezone.now()
+        start = User.objects.count()
+        candidates = User.objects.bulk_create(
+            User(email=f"bulk{start + n}@example.com", full_name=f"Bulk {n}") for n in range(count)
+        )
+        Application.objects.bulk_create(
+            Application(
+                job=job,
+                candidate=candidate,
+                stage=applied,
+                consent_processing=True,
+                consented_at=now,
+                stage_entered_at=now,
+            )
+            for candidate in candidates
+        )
+
+    client.force_login(recruiter)
+    add(10)
+    with CaptureQueriesContext(connection) as ten:
+        response = client.get(_url(Application, "changelist"))
+    assert response.context["cl"].result_count == 10
+
+    add(990)
+    with CaptureQueriesContext(connection) as thousand:
+        response = client.get(_url(Application, "changelist"))
+    assert len(response.context["cl"].result_list) == 100  # one page of the 1,000
+
+    assert len(thousand) == len(ten)

@@ -135,3 +135,40 @@ def test_job_admin_never_shows_vectors(admin_client_):
     assert "search_vector" not in form.fields
     assert "status" not in form.fields
     assert "0.125" not in response.content.decode()
+
+
+def test_job_admin_duplicate_action_makes_a_draft_copy_with_skills_and_team(client, recruiter):
+    company = recruiter.memberships.get().company
+    job = JobFactory(company=company, external_url="https://example.com/jobs/1", external_id="1")
+    skill = SkillFactory()
+    job.job_skills.create(skill=skill, required=False)
+    job.hiring_team.add(recruiter)
+    client.force_login(recruiter)
+
+    response = client.post(
+        _url(Job, "changelist"), {"action": "duplicate_jobs", "_selected_action": [job.pk]}
+    )
+
+    assert response.status_code == 302
+    assert "Duplicated 1 job(s) as drafts." in _messages(response)
+    copy = Job.objects.exclude(pk=job.pk).get(company=company)
+    assert (copy.title, copy.status, copy.city) == (job.title, Job.Status.DRAFT, job.city)
+    assert copy.slug != job.slug
+    assert (copy.external_url, copy.external_id) == ("", "")
+    assert list(copy.job_skills.values_list("skill", "required")) == [(skill.pk, False)]
+    assert list(copy.hiring_team.all()) == [recruiter]
+    event = AuditEvent.objects.get(action="job.duplicated", target_id=str(copy.pk))
+    assert event.changes == {"duplicate_of": [None, job.pk]}
+
+
+def test_job_admin_filters_by_origin_and_company(admin_client_):
+    posted = JobFactory()
+    crawled = JobFactory(external_url="https://example.com/jobs/2")
+
+    def listed(**params):
+        response = admin_client_.get(_url(Job, "changelist"), params)
+        return {job.pk for job in response.context["cl"].result_list}
+
+    assert listed(origin="posted") >= {posted.pk} and crawled.pk not in listed(origin="posted")
+    assert crawled.pk in listed(origin="web") and posted.pk not in listed(origin="web")
+    assert listed(company=posted.company_id) == {posted.pk}
