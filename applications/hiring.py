@@ -36,6 +36,8 @@ from accounts.models import Membership, SalaryPeriod, User
 from accounts.permissions import company_ids_with, has_perm, person_of, require_perm
 from accounts.services import audit_record
 from accounts.webhooks import webhook_event_emit
+from applications import invites
+from applications.invites import interview_invites_queue
 from applications.models import Application, Interview, Note, Offer, Scorecard
 from recruitment.api import ApplicationError
 
@@ -169,6 +171,7 @@ def interview_schedule(
         },
     )
     _interview_emit(interview, "interview.scheduled")
+    interview_invites_queue(interview=interview, kind=invites.SCHEDULED)
     return interview
 
 
@@ -257,6 +260,9 @@ def interview_update(
         company=job.company,
         changes=changes,
     )
+    if interview.status == Interview.Status.SCHEDULED and set(changes) - {"status"}:
+        removed = User.objects.filter(pk__in=panel_before - panel_after).order_by("pk")
+        interview_invites_queue(interview=interview, kind=invites.UPDATED, removed=list(removed))
     return interview
 
 
@@ -285,6 +291,7 @@ def interview_cancel(*, interview: Interview, actor: User | None, reason: str = 
         | ({"reason": reason} if reason else {}),
     )
     _interview_emit(interview, "interview.cancelled")
+    interview_invites_queue(interview=interview, kind=invites.CANCELLED)
     return interview
 
 

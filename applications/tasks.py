@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from applications.documents import STORAGE_ERRORS, document_extract, document_extract_fail
+from applications.invites import interview_reminders_queue
 from applications.models import Document
 
 logger = logging.getLogger(__name__)
@@ -65,3 +66,12 @@ def document_extract_text(self, document_id: int) -> None:
             exc,
         )
         raise self.retry(exc=exc, countdown=countdown) from exc
+
+
+@shared_task(name="applications.interview_reminders_send", acks_late=True, ignore_result=True)
+def interview_reminders_send() -> int:
+    """Queue the reminders of tomorrow's interviews (celery-beat, hourly); the outbox sends
+    them. Idempotent: a reminder already queued is not queued again."""
+    queued = interview_reminders_queue()
+    logger.info("Queued %s interview reminder(s)", queued)
+    return queued

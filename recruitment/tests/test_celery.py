@@ -6,6 +6,9 @@ import sys
 import uuid
 from pathlib import Path
 
+import pytest
+from django_celery_beat.models import PeriodicTask
+
 from recruitment.celery import app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,6 +24,16 @@ def test_celery_is_configured_for_reliable_delivery():
     assert conf.accept_content == ["json"]
     assert conf.task_time_limit and conf.task_soft_time_limit < conf.task_time_limit
     assert conf.beat_scheduler == "django_celery_beat.schedulers:DatabaseScheduler"
+
+
+@pytest.mark.django_db
+def test_every_scheduled_task_installed_by_migrations_is_a_registered_task():
+    app.loader.import_default_modules()
+    scheduled = dict(PeriodicTask.objects.values_list("name", "task"))
+
+    assert "applications.interview_reminders_send" in scheduled.values()
+    unknown = {name: task for name, task in scheduled.items() if task not in app.tasks}
+    assert unknown == {}
 
 
 def test_ping_runs_in_process_when_eager():
