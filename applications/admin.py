@@ -40,8 +40,10 @@ from applications.hiring import (
     offer_send,
     offer_update,
     offer_withdraw,
+    scorecard_list,
     scorecard_submit,
     scorecard_update,
+    scorecards_pending,
 )
 from applications.models import (
     Application,
@@ -409,6 +411,14 @@ class DocumentAdmin(CompanyScopedAdmin, ReadOnlyModelAdmin):
     show_full_result_count = False
 
 
+def _readable_scorecards(request, queryset):
+    """Of `queryset`, the scorecards the user may read (scorecard_list): an interviewer sees
+    the others' only after submitting their own."""
+    if request.user.is_superuser:
+        return queryset
+    return queryset.filter(pk__in=scorecard_list(user=request.user).values("pk"))
+
+
 class ScorecardInline(CompanyScopedInline, admin.StackedInline):
     """Scorecards added here are the request user's own; only its author edits one."""
 
@@ -424,7 +434,22 @@ class ScorecardInline(CompanyScopedInline, admin.StackedInline):
     extra = 0
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("author")
+        return _readable_scorecards(request, super().get_queryset(request)).select_related("author")
+
+
+class MyScorecardFilter(admin.SimpleListFilter):
+    """The interviews waiting for the user's scorecard: over, not cancelled, not yet scored."""
+
+    title = "my scorecard"
+    parameter_name = "my_scorecard"
+
+    def lookups(self, request, model_admin):
+        return (("pending", "Pending"),)
+
+    def queryset(self, request, queryset):
+        if self.value() == "pending":
+            return queryset.filter(pk__in=scorecards_pending(user=request.user).values("pk"))
+        return queryset
 
 
 @admin.register(Interview)
@@ -437,7 +462,7 @@ class InterviewAdmin(CompanyScopedAdmin, ServiceModelAdmin):
     }
     role_limits = INTERVIEW_ROLE_LIMITS
     list_display = ("title", "candidate", "job", "starts_at", "ends_at", "status")
-    list_filter = ("status", ("starts_at", admin.DateFieldListFilter))
+    list_filter = ("status", MyScorecardFilter, ("starts_at", admin.DateFieldListFilter))
     search_fields = (
         "title",
         "application__candidate__email",
@@ -520,6 +545,9 @@ class ScorecardAdmin(CompanyScopedAdmin, ServiceModelAdmin):
         "change": "interviews.feedback",
     }
     role_limits = SCORECARD_ROLE_LIMITS
+
+    def get_queryset(self, request):
+        return _readable_scorecards(request, super().get_queryset(request))
 
     form = ScorecardForm
     list_display = ("interview", "author", "recommendation", "submitted_at", "created_at")

@@ -4,7 +4,8 @@ caller-scoped reads (selectors), shared by the partner API and the admin.
 Who sees what:
 - interviews and their scorecards: members with `interviews.view_all_feedback` (hiring
   managers and up) and keys with `interviews:read` see all of their company's; an interviewer
-  sees only the interviews they sit on, their scorecards, and their own scorecards;
+  sees only the interviews they sit on and their own scorecards, and the others' scorecards of
+  an interview only once they have submitted their own (so theirs is their own judgement);
 - offers: `offers.view`; notes: `applications.view`.
 
 Who writes what:
@@ -718,16 +719,22 @@ def note_delete(*, note: Note, actor: User | None) -> None:
 # --- Selectors -----------------------------------------------------------------------------
 
 
-def _panel_scope(qs: QuerySet, user, *, company_field: str, interview_field: str, mine=None):
+def _panel_scope(
+    qs: QuerySet, user, *, company_field: str, interview_field: str, mine=None, sits=None
+):
     """Rows of companies where `user` sees all feedback, plus, where they only see
-    interviews, the rows of interviews they sit on (and `mine`, a Q of their own rows)."""
+    interviews, the rows of `sits` (by default the interviews they sit on; a queryset of
+    interview ids) and `mine` (a Q of their own rows)."""
     everything = company_ids_with(user, "interviews.view_all_feedback")
     if everything is None:
         return qs
     visible = Q(**{f"{company_field}__in": everything})
     panel_only = sorted(set(company_ids_with(user, "interviews.view")) - set(everything))
     if panel_only and person_of(user) is not None:
-        sits = Interview.interviewers.through.objects.filter(user_id=user.pk).values("interview_id")
+        if sits is None:
+            sits = Interview.interviewers.through.objects.filter(user_id=user.pk).values(
+                "interview_id"
+            )
         own = Q(**{f"{interview_field}__in": sits})
         if mine is not None:
             own |= mine
@@ -761,7 +768,8 @@ def interview_list(*, user, filters: dict | None = None) -> QuerySet[Interview]:
 
 
 def scorecard_list(*, user, filters: dict | None = None) -> QuerySet[Scorecard]:
-    """Scorecards `user` may read: an interviewer reads those of interviews they sit on."""
+    """Scorecards `user` may read: an interviewer reads their own, and the others' of an
+    interview once they have submitted theirs."""
     qs = Scorecard.objects.select_related("author", "interview")
     person = person_of(user)
     qs = _panel_scope(
@@ -770,6 +778,7 @@ def scorecard_list(*, user, filters: dict | None = None) -> QuerySet[Scorecard]:
         company_field="interview__application__job__company",
         interview_field="interview_id",
         mine=Q(author_id=person.pk) if person is not None else None,
+        sits=scorecards_submitted_by(user=person),
     )
     filters = filters or {}
     if (updated_after := filters.get("updated_after")) is not None:
@@ -779,6 +788,25 @@ def scorecard_list(*, user, filters: dict | None = None) -> QuerySet[Scorecard]:
     if (submitted := filters.get("submitted")) is not None:
         qs = qs.filter(submitted_at__isnull=not submitted)
     return qs.order_by("-id")
+
+
+def scorecards_submitted_by(*, user: User | None) -> QuerySet:
+    """The ids of the interviews `user` has submitted a scorecard for."""
+    if user is None:
+        return Scorecard.objects.none().values("interview_id")
+    return Scorecard.objects.filter(author=user, submitted_at__isnull=False).values("interview_id")
+
+
+def scorecards_pending(*, user: User, now: datetime | None = None) -> QuerySet[Interview]:
+    """Interviews `user` sat on that are over (held, not cancelled) and still wait for their
+    submitted scorecard, oldest first."""
+    now = now or timezone.now()
+    return (
+        Interview.objects.filter(interviewers=user, ends_at__lte=now)
+        .exclude(status=Interview.Status.CANCELLED)
+        .exclude(pk__in=scorecards_submitted_by(user=user))
+        .order_by("ends_at")
+    )
 
 
 def offer_list(*, user, filters: dict | None = None) -> QuerySet[Offer]:

@@ -354,8 +354,9 @@ class InterviewScorecardListApi(_InterviewApi):
     @extend_schema(
         operation_id="v1_interviews_scorecards_list",
         summary="An interview's scorecards",
-        description="An interviewer reads the scorecards of interviews they sit on; hiring "
-        "managers and up, and keys with `interviews:read`, read all.",
+        description="An interviewer reads their own scorecard, and the others' of an "
+        "interview once theirs is submitted; hiring managers and up, and keys with "
+        "`interviews:read`, read all.",
         parameters=[Filters],
         responses={200: paged_schema("ScorecardPage", ScorecardOutput), **errors(400, 404)},
     )

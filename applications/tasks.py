@@ -13,6 +13,7 @@ from django.utils import timezone
 from applications.documents import STORAGE_ERRORS, document_extract, document_extract_fail
 from applications.invites import interview_reminders_queue
 from applications.models import Document
+from applications.reminders import scorecard_reminders_queue
 
 logger = logging.getLogger(__name__)
 
@@ -74,4 +75,12 @@ def interview_reminders_send() -> int:
     them. Idempotent: a reminder already queued is not queued again."""
     queued = interview_reminders_queue()
     logger.info("Queued %s interview reminder(s)", queued)
+    return queued
+
+
+@shared_task(name="applications.scorecard_reminders_send", acks_late=True, ignore_result=True)
+def scorecard_reminders_send() -> int:
+    """Queue today's reminders of scorecards still owed (celery-beat, daily). Idempotent."""
+    queued = scorecard_reminders_queue()
+    logger.info("Queued %s scorecard reminder(s)", queued)
     return queued

@@ -299,11 +299,14 @@ def test_an_interviewer_sees_the_interviews_and_scorecards_of_their_panels_only(
 
     assert list(interview_list(user=interviewer)) == [mine]
     assert list(scorecard_list(user=interviewer)) == [on_mine]
-    assert list(scorecard_list(user=colleague)) == [on_mine]  # the panel reads each other's
     assert set(interview_list(user=hiring_manager)) == {mine, theirs}
     assert set(scorecard_list(user=hiring_manager)) == {on_mine, on_theirs}
     assert set(scorecard_list(user=_principal(company, "interviews:read"))) == {on_mine, on_theirs}
     assert not scorecard_list(user=_principal(company, "offers:read")).exists()
+    # The panel reads each other's scorecards once their own is in, not before.
+    assert not scorecard_list(user=colleague).exists()
+    own = scorecard_submit(interview=mine, actor=colleague, recommendation="no")
+    assert set(scorecard_list(user=colleague)) == {on_mine, own}
 
 
 def test_an_author_still_reads_their_scorecard_after_leaving_the_panel(interview, interviewer):
