@@ -40,6 +40,7 @@ from accounts.webhooks import webhook_event_emit
 from applications import invites
 from applications.invites import interview_invites_queue
 from applications.models import Application, Interview, Note, Offer, Scorecard
+from applications.services import application_offer_recorded
 from recruitment.api import ApplicationError
 
 # --- Rules shared by the services ----------------------------------------------------------
@@ -598,6 +599,12 @@ def _offer_move(*, offer: Offer, actor: User | None, verb: str) -> Offer:
         target=offer,
         company=application.job.company,
         changes={"status": [was, reaches]},
+    )
+    application_offer_recorded(
+        application=application,
+        actor=actor,
+        event=f"Offer {Offer.Status(reaches).label.lower()}",
+        advance=reaches == Offer.Status.SENT,
     )
     if f"offer.{reaches}" in _OFFER_EVENTS:
         webhook_event_emit(

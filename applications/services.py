@@ -317,6 +317,53 @@ def application_move(
     )
 
 
+# Stage kinds in the order an application passes them, up to an offer.
+_BEFORE_OFFER = (Stage.Kind.APPLIED, Stage.Kind.SCREEN, Stage.Kind.INTERVIEW)
+
+
+@transaction.atomic
+def application_offer_recorded(
+    *, application: Application, actor: User | None, event: str, advance: bool = False
+) -> Application:
+    """Write what happened to the application's offer (`event`, e.g. "Offer sent") into its
+    stage history: with `advance` (an offer sent), an application still before the offer stage
+    moves into it; otherwise the event is a history row in the stage it stands in. The offer
+    service has checked the actor's permission (`offers.manage`), so this checks none."""
+    application = (
+        Application.objects.select_for_update()
+        .select_related("job", "stage")
+        .get(pk=application.pk)
+    )
+    if application.status != Application.Status.ACTIVE:
+        return application
+    if advance and application.stage.kind in _BEFORE_OFFER:
+        stage = (
+            Stage.objects.filter(company_id=application.job.company_id, kind=Stage.Kind.OFFER)
+            .order_by("position")
+            .first()
+        )
+        if stage is not None:
+            return _transition(
+                application=application,
+                stage=stage,
+                status=Application.Status.ACTIVE,
+                actor=actor,
+                reason=event,
+                perm=None,
+                action="application.moved",
+            )
+    StageChange.objects.create(
+        application=application,
+        from_stage=application.stage,
+        to_stage=application.stage,
+        status=application.status,
+        actor=person_of(actor),
+        reason=event,
+        created_at=timezone.now(),
+    )
+    return application
+
+
 @transaction.atomic
 def application_reject(*, application: Application, actor: User | None, reason: str) -> Application:
     if not reason.strip():

@@ -33,7 +33,7 @@ from applications.hiring import (
     scorecard_submit,
     scorecard_update,
 )
-from applications.models import Application, Interview, Note, Scorecard
+from applications.models import Application, Interview, Note, Scorecard, Stage
 from applications.tests.factories import ApplicationFactory
 from jobs.tests.factories import JobFactory
 from recruitment.api import ApplicationError
@@ -385,6 +385,30 @@ def test_an_offer_goes_draft_sent_accepted_with_its_times(application, recruiter
         .values_list("action", flat=True)
     )
     assert actions == ["offer.created", "offer.sent", "offer.accepted"]
+
+
+def test_offer_moves_write_the_stage_history(application, recruiter):
+    offer = offer_send(offer=_offer(application, recruiter), actor=recruiter)
+    application.refresh_from_db()
+    assert application.stage.kind == Stage.Kind.OFFER  # sending moved it from "applied"
+
+    offer_decline(offer=offer, actor=recruiter)
+    again = offer_send(offer=_offer(application, recruiter, salary=80000), actor=recruiter)
+    offer_accept(offer=again, actor=recruiter)
+
+    history = [
+        (change.from_stage.kind, change.to_stage.kind, change.reason, change.actor)
+        for change in application.stage_changes.order_by("id")
+    ]
+    assert history == [
+        (Stage.Kind.APPLIED, Stage.Kind.OFFER, "Offer sent", recruiter),
+        (Stage.Kind.OFFER, Stage.Kind.OFFER, "Offer declined", recruiter),
+        (Stage.Kind.OFFER, Stage.Kind.OFFER, "Offer sent", recruiter),
+        (Stage.Kind.OFFER, Stage.Kind.OFFER, "Offer accepted", recruiter),
+    ]
+    assert [event.changes["stage"] for event in _events("application.moved")] == [
+        ["Applied", "Offer"]
+    ]
 
 
 @pytest.mark.parametrize(

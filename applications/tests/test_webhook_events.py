@@ -146,6 +146,7 @@ def test_interviews_and_offers_are_events(endpoint, application, recruiter, comp
     assert [p["type"] for p in sent] == [
         "interview.scheduled",
         "interview.cancelled",
+        "application.stage_changed",  # sending the offer moved the application to "Offer"
         "offer.sent",
         "offer.declined",
         "offer.sent",
@@ -154,7 +155,7 @@ def test_interviews_and_offers_are_events(endpoint, application, recruiter, comp
     assert sent[0]["data"]["interview"]["timezone"] == "Europe/Berlin"
     assert sent[0]["data"]["interview"]["starts_at"] == starts.isoformat().replace("+00:00", "Z")
     assert sent[1]["data"]["interview"]["status"] == "cancelled"
-    accepted = sent[5]["data"]["offer"]
+    accepted = sent[6]["data"]["offer"]
     assert (accepted["id"], accepted["application_id"]) == (second.pk, application.pk)
     assert accepted["status"] == "accepted"
     assert accepted["sent_at"] and accepted["responded_at"]
