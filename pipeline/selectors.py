@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from pipeline.models import PipelineRun, Source
+from pipeline.models import Match, PipelineRun, Source
 
 # How old a source's last crawl may be before its schedule makes it due. Slightly under the
 # period, so a nightly run that starts a few minutes early still finds yesterday's sources due.
@@ -66,3 +66,12 @@ def runs_list(
             | Q(finished_at__gt=updated_after)
         )
     return runs.order_by("-id")
+
+
+def match_scores_of_candidates(*, job, candidate_ids: list[int]) -> dict[int, float]:
+    """The job's current match scores of these candidates (user ids), for the pipeline board."""
+    return dict(
+        Match.objects.filter(
+            job=job, candidate__user_id__in=candidate_ids, stale_at__isnull=True
+        ).values_list("candidate__user_id", "score")
+    )
