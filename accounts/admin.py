@@ -273,6 +273,13 @@ class CompanyScopedAdmin(MemberChoicesMixin, admin.ModelAdmin):
             queryset, request.user, perm, self.company_field, role_limits=self.role_limits
         )
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and self.company_field == "company" and "company" not in fields:
+            # A saved row stays with its company: its stages, members and history are there.
+            return ("company", *fields)
+        return fields
+
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
         if obj is None and not _is_superuser(request):

@@ -13,10 +13,13 @@ from collections.abc import Collection
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.db.models import Q
+from django.http import Http404, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
@@ -33,8 +36,10 @@ from accounts.admin import (
     tenant_company_filter,
 )
 from accounts.models import Role, User
-from accounts.permissions import has_perm
+from accounts.permissions import has_perm, scope_queryset
 from applications.board import board_stages, job_board
+from applications.emails import MERGE_FIELDS, email_template_save, template_render
+from applications.exports import applications_csv
 from applications.hiring import (
     INTERVIEW_FIELDS,
     OFFER_FIELDS,
@@ -58,6 +63,7 @@ from applications.hiring import (
 from applications.models import (
     Application,
     Document,
+    EmailTemplate,
     Interview,
     Note,
     Offer,
@@ -65,8 +71,12 @@ from applications.models import (
     Stage,
     StageChange,
 )
-from applications.selectors import applicant_counts_by_stage
-from applications.services import application_move, application_submit
+from applications.selectors import (
+    CANDIDATE_SEARCH_LIMIT,
+    applicant_counts_by_stage,
+    candidate_search,
+)
+from applications.services import application_move, application_reject, application_submit
 from jobs.models import Job
 
 # Enough to show "candidate → job at company" without a query per row.
@@ -332,6 +342,36 @@ class InterviewInline(CompanyScopedInline, admin.TabularInline):
     ordering = ("starts_at",)
 
 
+class BulkMoveForm(forms.Form):
+    stage = forms.ModelChoiceField(queryset=Stage.objects.none(), label="Move to")
+
+    def __init__(self, *args, company_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].queryset = (
+            Stage.objects.filter(company_id=company_id)
+            .exclude(kind__in=[Stage.Kind.HIRED, Stage.Kind.REJECTED])
+            .order_by("position")
+        )
+
+
+class BulkRejectForm(forms.Form):
+    reason = forms.CharField(
+        max_length=255, help_text="Kept in the stage history; the candidate does not see it."
+    )
+    email_template = forms.ModelChoiceField(
+        queryset=EmailTemplate.objects.none(),
+        required=False,
+        empty_label="— the company's automatic rejection email, if it has one —",
+        help_text="The email the candidates get; preview it before rejecting.",
+    )
+
+    def __init__(self, *args, company_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email_template"].queryset = EmailTemplate.objects.filter(
+            company_id=company_id, is_active=True
+        ).order_by("name")
+
+
 @admin.register(Application)
 class ApplicationAdmin(CompanyScopedAdmin, ServiceModelAdmin):
     company_field = "job__company"
@@ -397,8 +437,115 @@ class ApplicationAdmin(CompanyScopedAdmin, ServiceModelAdmin):
         "updated_at",
     )
 
+    actions = ("move_to_stage", "reject_with_email", "export_csv")
+
     def get_fieldsets(self, request, obj=None):
         return self.fieldsets if obj is not None else self.add_fieldsets
+
+    def get_search_results(self, request, queryset, search_term):
+        """Names and emails as usual, plus the candidate search (profile, skills, resume
+        text) over what the user may see."""
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = " ".join(search_term.split())
+        if not term or len(term) > 500:
+            return found, may_have_duplicates
+        hits = candidate_search(user=request.user, query=term, limit=CANDIDATE_SEARCH_LIMIT)
+        ids = [application.pk for hit in hits for application in hit.applications]
+        if not ids:
+            return found, may_have_duplicates
+        return queryset.filter(Q(pk__in=found.values("pk")) | Q(pk__in=ids)), False
+
+    # --- Bulk actions -----------------------------------------------------------------------
+
+    def _one_company(self, request, queryset) -> int | None:
+        companies = set(queryset.values_list("job__company_id", flat=True).distinct()[:2])
+        if len(companies) != 1:
+            self.message_user(
+                request,
+                "Select applications of one company: stages and email templates are its own.",
+                messages.ERROR,
+            )
+            return None
+        return companies.pop()
+
+    def _bulk_page(self, request, queryset, form, *, title: str, preview=None):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "form": form,
+            "applications": queryset.select_related("candidate", "job").order_by("pk")[:50],
+            "count": queryset.count(),
+            "action": request.POST.get("action", ""),
+            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+            "preview": preview,
+        }
+        return TemplateResponse(request, "admin/applications/application/bulk_action.html", context)
+
+    @admin.action(description="Move selected applications to a stage…", permissions=["move"])
+    def move_to_stage(self, request, queryset):
+        company_id = self._one_company(request, queryset)
+        if company_id is None:
+            return None
+        data = request.POST if "apply" in request.POST else None
+        form = BulkMoveForm(data, company_id=company_id)
+        if not form.is_valid():
+            return self._bulk_page(request, queryset, form, title="Move applications")
+        stage = form.cleaned_data["stage"]
+        self.run_service_action(
+            request,
+            queryset.select_related("job"),
+            lambda application: application_move(
+                application=application, stage=stage, actor=request.user
+            ),
+            f"Moved {{count}} application(s) to {stage.name}.",
+        )
+        return None
+
+    @admin.action(description="Reject selected applications with an email…", permissions=["reject"])
+    def reject_with_email(self, request, queryset):
+        company_id = self._one_company(request, queryset)
+        if company_id is None:
+            return None
+        bound = "apply" in request.POST or "preview" in request.POST
+        form = BulkRejectForm(request.POST if bound else None, company_id=company_id)
+        if not form.is_valid() or "apply" not in request.POST:
+            preview = None
+            template = form.cleaned_data.get("email_template") if form.is_bound else None
+            if template is not None and form.is_valid():
+                first = queryset.order_by("pk").first()
+                preview = (first, *template_render(template, first, actor=request.user))
+            return self._bulk_page(
+                request, queryset, form, title="Reject applications", preview=preview
+            )
+        reason, template = form.cleaned_data["reason"], form.cleaned_data["email_template"]
+        self.run_service_action(
+            request,
+            queryset.select_related("job"),
+            lambda application: application_reject(
+                application=application, actor=request.user, reason=reason, email_template=template
+            ),
+            "Rejected {count} application(s).",
+        )
+        return None
+
+    @admin.action(description="Export selected applications as CSV", permissions=["export"])
+    def export_csv(self, request, queryset):
+        allowed = scope_queryset(queryset, request.user, "candidates.export", "job__company")
+        response = StreamingHttpResponse(applications_csv(allowed), content_type="text/csv")
+        stamp = timezone.now().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="applications-{stamp}.csv"'
+        return response
+
+    def has_move_permission(self, request) -> bool:
+        return request.user.is_superuser or has_perm(request.user, "applications.move")
+
+    def has_reject_permission(self, request) -> bool:
+        return request.user.is_superuser or has_perm(request.user, "applications.reject")
+
+    def has_export_permission(self, request) -> bool:
+        return request.user.is_superuser or has_perm(request.user, "candidates.export")
 
     def member_people(self, request, field_name):
         if field_name != "candidate":
@@ -813,3 +960,57 @@ class NoteAdmin(CompanyScopedAdmin, ServiceModelAdmin):
             lambda note: note_delete(note=note, actor=request.user),
             "Deleted {count} note(s).",
         )
+
+
+class EmailTemplateForm(forms.ModelForm):
+    class Meta:
+        model = EmailTemplate
+        fields = ("company", "name", "subject", "body", "send_on_stage", "is_active")
+        help_texts = {
+            "body": "Merge fields: "
+            + ", ".join(f"{{{{ {name} }}}} ({what})" for name, what in MERGE_FIELDS.items())
+            + ".",
+        }
+
+
+@admin.register(EmailTemplate)
+class EmailTemplateAdmin(CompanyScopedAdmin, ServiceModelAdmin):
+    """Emails to candidates with merge fields, previewed here; one may go out by itself when an
+    application enters a chosen stage."""
+
+    form = EmailTemplateForm
+    company_perms = {
+        "view": "applications.view",
+        "add": "applications.reject",
+        "change": "applications.reject",
+    }
+    list_display = ("name", "company", "subject", "send_on_stage", "is_active", "updated_at")
+    list_filter = ("is_active", TenantCompanyFilter)
+    search_fields = ("name", "subject", "body")
+    list_select_related = ("company", "send_on_stage")
+    autocomplete_fields = ("company",)
+    readonly_fields = ("preview", "created_at", "updated_at")
+    fields = (
+        "company",
+        "name",
+        "subject",
+        "body",
+        "send_on_stage",
+        "is_active",
+        "preview",
+        "created_at",
+        "updated_at",
+    )
+
+    @admin.display(description="preview (sample values)")
+    def preview(self, obj) -> str:
+        if obj is None or obj.pk is None:
+            return "Save the template to see it with sample values."
+        subject, body = template_render(obj)
+        return format_html(
+            "<strong>{}</strong><pre style='white-space:pre-wrap'>{}</pre>", subject, body
+        )
+
+    def save_model(self, request, obj, form, change):
+        with self.calling_service():
+            adopt(obj, email_template_save(template=obj, actor=request.user))

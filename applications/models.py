@@ -110,6 +110,43 @@ class Application(models.Model):
         return self.job.company_id
 
 
+class EmailTemplate(models.Model):
+    """A company's email to candidates, with merge fields such as {{ candidate_name }}
+    (applications/emails.py lists them). With `send_on_stage` it goes out by itself when an
+    application enters that stage; the reject action can send any of them."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="email_templates")
+    name = models.CharField(max_length=100)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    send_on_stage = models.ForeignKey(
+        Stage,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="email_templates",
+        help_text="Send this email to the candidate whenever an application enters this stage.",
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "name"], name="applications_emailtemplate_name_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["send_on_stage"],
+                condition=Q(send_on_stage__isnull=False),
+                name="applications_emailtemplate_one_per_stage",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
 class StageChange(models.Model):
     """History of an application's moves: the source of funnel and time-in-stage analytics."""
 

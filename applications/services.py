@@ -13,7 +13,8 @@ from accounts.services import audit_record, user_create
 from accounts.webhooks import webhook_event_emit
 from applications import uploads
 from applications.documents import document_attach
-from applications.models import Application, Document, Stage, StageChange
+from applications.emails import stage_change_email_queue
+from applications.models import Application, Document, EmailTemplate, Stage, StageChange
 from jobs.models import Job
 from recruitment.api import ApplicationError
 
@@ -97,13 +98,14 @@ def application_submit(
             "You have already applied to this job.", code="already_applied"
         ) from exc
     submitter = actor if actor is not None else candidate
-    StageChange.objects.create(
+    change = StageChange.objects.create(
         application=application,
         from_stage=None,
         to_stage=stage,
         actor=person_of(submitter),  # None when an API key sent it; the audit names the key
         created_at=now,
     )
+    stage_change_email_queue(application=application, change=change)  # e.g. "we got it"
     audit_record(
         action="application.submitted",
         actor=submitter,
@@ -241,7 +243,10 @@ def _transition(
     reason: str,
     perm: str | None,
     action: str,
+    email_template: EmailTemplate | None = None,
 ) -> Application:
+    """Move the application and write its history, audit, webhook event and candidate email
+    (`email_template`, or the company's automatic one for `stage`)."""
     application = (
         Application.objects.select_for_update()
         .select_related("job", "stage")
@@ -265,7 +270,7 @@ def _transition(
         application.rejection_reason = reason
     application.full_clean(validate_constraints=False)
     application.save()
-    StageChange.objects.create(
+    change = StageChange.objects.create(
         application=application,
         from_stage=old_stage,
         to_stage=stage,
@@ -273,6 +278,9 @@ def _transition(
         actor=person_of(actor),  # None when an API key moved it; the audit names the key
         reason=reason,
         created_at=now,
+    )
+    stage_change_email_queue(
+        application=application, change=change, actor=actor, template=email_template
     )
     audit_record(
         action=action,
@@ -365,9 +373,21 @@ def application_offer_recorded(
 
 
 @transaction.atomic
-def application_reject(*, application: Application, actor: User | None, reason: str) -> Application:
+def application_reject(
+    *,
+    application: Application,
+    actor: User | None,
+    reason: str,
+    email_template: EmailTemplate | None = None,
+) -> Application:
+    """Reject with a reason (kept in the history, not shown to the candidate). The candidate
+    gets `email_template` if given, else the company's automatic email for rejection, if any."""
     if not reason.strip():
         raise ValidationError({"reason": "Give a reason for the rejection."})
+    if email_template is not None and (
+        email_template.company_id != application.job.company_id or not email_template.is_active
+    ):
+        raise ValidationError({"email_template": "Choose an active template of the company."})
     stage = _stage_of_kind(application.job.company_id, Stage.Kind.REJECTED)
     return _transition(
         application=application,
@@ -377,6 +397,7 @@ def application_reject(*, application: Application, actor: User | None, reason: 
         reason=reason.strip(),
         perm="applications.reject",
         action="application.rejected",
+        email_template=email_template,
     )
 
 

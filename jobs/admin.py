@@ -156,11 +156,6 @@ class JobAdmin(CompanyScopedAdmin, EmbeddingDisplayMixin, ServiceModelAdmin):
         "updated_at",
     )
 
-    def get_readonly_fields(self, request, obj=None):
-        if obj is not None:
-            return ("company", *self.readonly_fields)
-        return self.readonly_fields
-
     def get_queryset(self, request):
         # search_vector is kept by a trigger and never shown.
         return with_has_embedding(super().get_queryset(request)).defer("search_vector")

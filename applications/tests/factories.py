@@ -8,6 +8,7 @@ from accounts.tests.factories import UserFactory
 from applications.models import (
     Application,
     Document,
+    EmailTemplate,
     Interview,
     Note,
     Offer,
@@ -71,5 +72,11 @@ ADMIN_ROWS = {
     Offer: lambda: Offer.objects.create(application=_application(), salary=70000, currency="EUR"),
     Note: lambda: Note.objects.create(
         application=_application(), author=UserFactory(), body="Strong on SQL."
+    ),
+    EmailTemplate: lambda: EmailTemplate.objects.create(
+        company=JobFactory().company,
+        name="Thanks",
+        subject="Your application for {{ job_title }}",
+        body="Hello {{ candidate_name }},\n\nThank you.",
     ),
 }
