@@ -816,8 +816,36 @@ class OutboundEmailAdmin(ReadOnlyModelAdmin):
         return ", ".join(names) or "—"
 
 
+class ActorFilter(admin.SimpleListFilter):
+    """Who acted: a member of the user's companies (all members, for superusers), or the
+    system and API keys (no person)."""
+
+    title = "actor"
+    parameter_name = "actor"
+    MAX_CHOICES = 200
+
+    def lookups(self, request, model_admin):
+        members = User.objects.filter(memberships__isnull=False)
+        if not _is_superuser(request):
+            members = members.filter(
+                memberships__company__in=company_ids_with(request.user, "audit.view")
+            )
+        people = members.distinct().order_by("email").values_list("pk", "email")
+        return [("none", "System or API key"), *people[: self.MAX_CHOICES]]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.filter(actor__isnull=True)
+        if self.value() and self.value().isdigit():
+            return queryset.filter(actor_id=int(self.value()))
+        return queryset
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(CompanyScopedAdmin, ReadOnlyModelAdmin):
+    """The audit trail, read-only: filter by actor, action, target type, company and date;
+    search by who, what and target (`=ID` for a target's id)."""
+
     company_perms = {"view": "audit.view"}
     list_display = (
         "created_at",
@@ -828,8 +856,14 @@ class AuditEventAdmin(CompanyScopedAdmin, ReadOnlyModelAdmin):
         "target_repr",
         "ip_address",
     )
-    list_filter = ("action", TenantCompanyFilter, ("created_at", admin.DateFieldListFilter))
-    search_fields = ("actor_label", "target_repr", "action")
+    list_filter = (
+        ActorFilter,
+        "action",
+        "target_type",
+        TenantCompanyFilter,
+        ("created_at", admin.DateFieldListFilter),
+    )
+    search_fields = ("actor_label", "target_repr", "action", "=target_id")
     list_select_related = ("company",)
     date_hierarchy = "created_at"
     show_full_result_count = False

@@ -285,3 +285,33 @@ def test_the_admin_login_is_rate_limited_per_address(client, settings):
     response = client.post(login, {"username": user.email, "password": "a-long-secret-1"})
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_the_audit_trail_filters_by_actor_action_target_and_date(client, company, company_admin):
+    from accounts.models import AuditEvent
+    from accounts.services import audit_record
+
+    earlier = set(AuditEvent.objects.filter(company=company).values_list("pk", flat=True))
+    mine = audit_record(action="job.published", actor=company_admin, target=company)
+    system = audit_record(action="job.closed", actor=None, target=company)
+    audit_record(action="job.published", actor=None, target=CompanyFactory())  # another company
+    client.force_login(company_admin)
+
+    def listed(**params):
+        return _changelist_pks(client, AuditEvent, **params)
+
+    assert listed() == {mine.pk, system.pk} | earlier
+    assert listed(actor=company_admin.pk) == {mine.pk}
+    assert listed(actor="none") - earlier == {system.pk}
+    assert listed(action="job.closed") == {system.pk}
+    assert listed(target_type=mine.target_type, q=mine.target_id) - earlier == {mine.pk, system.pk}
+    assert listed(created_at__gte=timezone.now().replace(hour=0).isoformat()) >= {
+        mine.pk,
+        system.pk,
+    }
+    response = client.get(_url(AuditEvent, "changelist"))
+    filters = {spec.title: spec for spec in response.context["cl"].filter_specs}
+    offered = {str(pk) for pk, _ in filters["actor"].lookup_choices}
+    assert str(company_admin.pk) in offered and "none" in offered
+    assert client.get(_url(AuditEvent, "change", mine.pk)).status_code == 200
+    assert client.post(_url(AuditEvent, "change", mine.pk), {}).status_code == 403
