@@ -5,12 +5,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.admin import AdminLoginForm
 from accounts.urls import email_urlpatterns
+from pipeline.dashboard import dashboard_view
 from recruitment import health
 
 admin.site.site_header = "Recruitment back office"
 admin.site.site_title = "Recruitment"
 admin.site.index_title = "Hiring"
 admin.site.login_form = AdminLoginForm
+admin.site.index_template = "admin/recruitment_index.html"
 
 api_v1 = [
     path("", include("accounts.urls")),
@@ -24,6 +26,7 @@ urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
+    path("admin/dashboard/", admin.site.admin_view(dashboard_view), name="admin-dashboard"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include(email_urlpatterns)),
