@@ -20,7 +20,7 @@ from django.http import Http404, HttpResponseRedirect, JsonResponse, StreamingHt
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 import jobs.admin
@@ -229,13 +229,21 @@ class JobWithApplicantsAdmin(jobs.admin.JobAdmin):
 
     def board_view(self, request, object_id):
         job = self._board_job(request, object_id)
+        columns = job_board(job=job)
+        targets = board_stages(job=job)
+        # Each column's "Move to" choices, made once for all of its cards.
+        for column in columns:
+            column.move_options = format_html_join(
+                "",
+                '<option value="{}">{}</option>',
+                ((stage.pk, stage.name) for stage in targets if stage.pk != column.stage.pk),
+            )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": f"Pipeline board: {job.title}",
             "job": job,
-            "columns": job_board(job=job),
-            "targets": board_stages(job=job),
+            "columns": columns,
             "can_move": has_perm(request.user, "applications.move", job),
             "applications_url": reverse("admin:applications_application_changelist"),
         }
@@ -247,7 +255,8 @@ class JobWithApplicantsAdmin(jobs.admin.JobAdmin):
         job = self._board_job(request, object_id)
         wants_json = "application/json" in request.headers.get("Accept", "")
         application_id = request.POST.get("application", "")
-        stage_id = request.POST.get("stage", "")
+        # A card's button names its application; its choice is "stage-<id>" (or "stage").
+        stage_id = request.POST.get(f"stage-{application_id}") or request.POST.get("stage", "")
         application = stage = None
         if application_id.isdigit() and stage_id.isdigit():
             application = Application.objects.filter(job=job, pk=int(application_id)).first()
@@ -392,8 +401,8 @@ class ApplicationAdmin(CompanyScopedAdmin, ServiceModelAdmin):
     search_fields = ("candidate__email", "candidate__full_name", "job__title", "job__company__name")
     list_select_related = ("candidate", "job__company", "stage")
     ordering = ("-pk",)
+    list_per_page = 50
     autocomplete_fields = ("job", "candidate")
-    date_hierarchy = "created_at"
     show_full_result_count = False
     inlines = (StageChangeInline, NoteInline, InterviewInline)
     add_fieldsets = (

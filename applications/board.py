@@ -22,7 +22,7 @@ from applications.models import Application, Stage
 from jobs.models import Job
 
 # The most cards a column shows; the rest are counted and linked to the applications list.
-CARDS_PER_COLUMN = 100
+CARDS_PER_COLUMN = 50
 
 # job, candidate user ids → {candidate user id: score in 0..1}
 BoardScores = Callable[..., dict[int, float]]
@@ -41,6 +41,19 @@ class Card:
     application: Application
     days_in_stage: int
     score: float | None
+
+    @property
+    def name(self) -> str:
+        candidate = self.application.candidate
+        return candidate.full_name or candidate.email
+
+    @property
+    def stars(self) -> str:
+        return "★" * (self.application.rating or 0)
+
+    @property
+    def percent(self) -> int | None:
+        return None if self.score is None else round(self.score * 100)
 
 
 @dataclass

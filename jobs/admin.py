@@ -102,13 +102,12 @@ class JobAdmin(CompanyScopedAdmin, EmbeddingDisplayMixin, ServiceModelAdmin):
         "employment_type",
         "seniority",
         OriginFilter,
-        "country",
+        ("published_at", admin.DateFieldListFilter),
     )
     search_fields = ("title", "company__name", "=external_id", "city")
     list_select_related = ("company",)
     ordering = ("-pk",)  # newest first, and cheap on 100k rows
     autocomplete_fields = ("company", "hiring_team")
-    date_hierarchy = "published_at"
     show_full_result_count = False
     inlines = (JobSkillInline,)
     actions = ("publish_jobs", "close_jobs", "archive_jobs", "duplicate_jobs")

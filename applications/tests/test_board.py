@@ -58,7 +58,7 @@ def test_the_board_shows_a_column_per_stage_and_cards_with_rating_and_days(
     page = response.content.decode()
     assert "Ada Lovelace" in page
     assert "★★★★" in page and "3 days in stage" in page and "match 0%" not in page
-    assert 'name="stage"' in page  # a recruiter gets the Move buttons
+    assert f'name="stage-{application.pk}"' in page  # a recruiter gets the Move buttons
 
 
 def test_moving_a_card_goes_through_the_stage_service(client, company, recruiter):
@@ -76,6 +76,14 @@ def test_moving_a_card_goes_through_the_stage_service(client, company, recruiter
     assert application.stage == screen
     change = StageChange.objects.filter(application=application).latest("id")
     assert (change.to_stage, change.actor) == (screen, recruiter)
+
+    # The board's own form: one button per card, each card's choice named after it.
+    offer = _stage(job, Stage.Kind.OFFER)
+    response = client.post(
+        _move(job), {"application": application.pk, f"stage-{application.pk}": offer.pk}
+    )
+    application.refresh_from_db()
+    assert (response.status_code, application.stage) == (302, offer)
 
     response = client.post(
         _move(job),
@@ -132,7 +140,7 @@ def test_the_board_follows_the_roles(client, company, hiring_manager, interviewe
     client.force_login(hiring_manager)
     page = client.get(_board(job))
     assert page.status_code == 200
-    assert 'name="stage"' not in page.content.decode()  # may look, not move
+    assert 'name="stage-' not in page.content.decode()  # may look, not move
     refused = client.post(
         _move(job),
         {"application": application.pk, "stage": _stage(job, Stage.Kind.SCREEN).pk},
