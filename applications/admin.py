@@ -38,6 +38,7 @@ from accounts.admin import (
 from accounts.models import Role, User
 from accounts.permissions import has_perm, scope_queryset
 from applications.board import board_stages, job_board
+from applications.duplicates import candidate_merge, duplicate_candidates, duplicate_pair
 from applications.emails import MERGE_FIELDS, email_template_save, template_render
 from applications.exports import applications_csv
 from applications.hiring import (
@@ -546,6 +547,64 @@ class ApplicationAdmin(CompanyScopedAdmin, ServiceModelAdmin):
         stamp = timezone.now().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="applications-{stamp}.csv"'
         return response
+
+    # --- Duplicate candidates ---------------------------------------------------------------
+
+    def get_urls(self):
+        return [
+            path(
+                "duplicates/",
+                self.admin_site.admin_view(self.duplicates_view),
+                name="applications_application_duplicates",
+            ),
+            path(
+                "duplicates/<int:first>/<int:second>/",
+                self.admin_site.admin_view(self.duplicate_view),
+                name="applications_application_duplicate",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _duplicates_context(self, request, title: str) -> dict:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return {**self.admin_site.each_context(request), "opts": self.opts, "title": title}
+
+    def duplicates_view(self, request):
+        context = self._duplicates_context(request, "Duplicate candidates")
+        context["pairs"] = duplicate_candidates(user=request.user)
+        return TemplateResponse(request, "admin/applications/application/duplicates.html", context)
+
+    def duplicate_view(self, request, first: int, second: int):
+        """Both candidates side by side; a POST merges one into the other."""
+        context = self._duplicates_context(request, "Compare candidates")
+        pair = duplicate_pair(user=request.user, first_id=first, second_id=second)
+        if pair is None:
+            raise Http404("No such pair of applicants.")
+        if request.method == "POST":
+            keep_id = request.POST.get("keep", "")
+            if keep_id not in (str(first), str(second)):
+                self.message_user(request, "Choose which candidate to keep.", messages.ERROR)
+                return HttpResponseRedirect(request.path)
+            keep, merge = (pair.first, pair.second) if keep_id == str(first) else (
+                pair.second, pair.first
+            )  # fmt: skip
+            try:
+                candidate_merge(keep=keep.user, merge=merge.user, actor=request.user)
+            except SERVICE_ERRORS as exc:
+                self.message_user(request, service_error_message(exc), messages.ERROR)
+                return HttpResponseRedirect(request.path)
+            self.message_user(
+                request,
+                f"Merged {merge.user.email} into {keep.user.email}: "
+                f"{len(merge.applications)} application(s) moved.",
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(reverse("admin:applications_application_duplicates"))
+        context["pair"] = pair
+        return TemplateResponse(
+            request, "admin/applications/application/duplicate_compare.html", context
+        )
 
     def has_move_permission(self, request) -> bool:
         return request.user.is_superuser or has_perm(request.user, "applications.move")
