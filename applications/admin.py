@@ -72,6 +72,7 @@ from applications.models import (
     Stage,
     StageChange,
 )
+from applications.registry import application_match
 from applications.selectors import (
     CANDIDATE_SEARCH_LIMIT,
     applicant_counts_by_stage,
@@ -94,6 +95,36 @@ SCORECARD_ROLE_LIMITS = {
 }
 
 SCORECARD_FIELDS = ("ratings", "recommendation", "notes")
+
+# What the application's page shows of a parsed resume, in this order.
+PARSED_FIELDS = (
+    ("current_title", "Title"),
+    ("location", "Location"),
+    ("years_experience", "Years of experience"),
+    ("skills", "Skills"),
+    ("work_history", "Experience"),
+    ("education", "Education"),
+)
+
+
+def _parsed_value(value) -> str:
+    if isinstance(value, list):
+        return "; ".join(_parsed_value(item) for item in value)
+    if isinstance(value, dict):
+        return ", ".join(str(item) for item in value.values() if item not in (None, "", []))
+    return "" if value is None else str(value)
+
+
+def _parsed_resume(parsed: dict):
+    """A parsed resume ({field: {"value", "confidence"}}) as a short definition list."""
+    rows = [
+        (label, text)
+        for name, label in PARSED_FIELDS
+        if (text := _parsed_value((parsed.get(name) or {}).get("value")))
+    ]
+    if not rows:
+        return ""
+    return format_html("<dl>{}</dl>", format_html_join("", "<dt>{}</dt><dd>{}</dd>", rows))
 
 
 def _interview_write(
@@ -427,6 +458,7 @@ class ApplicationAdmin(CompanyScopedAdmin, ServiceModelAdmin):
         ),
         ("Application", {"fields": ("source", "cover_letter", "answers", "rating")}),
         ("Consent", {"fields": ("consent_processing", "consent_retention", "consented_at")}),
+        ("Dossier", {"fields": ("resume", "scorecards", "offer", "match")}),
         ("Dates", {"fields": ("created_at", "updated_at")}),
     )
     # What the candidate sent and where the application stands are not edited by hand.
@@ -445,12 +477,100 @@ class ApplicationAdmin(CompanyScopedAdmin, ServiceModelAdmin):
         "consented_at",
         "created_at",
         "updated_at",
+        "resume",
+        "scorecards",
+        "offer",
+        "match",
     )
 
     actions = ("move_to_stage", "reject_with_email", "export_csv")
 
     def get_fieldsets(self, request, obj=None):
         return self.fieldsets if obj is not None else self.add_fieldsets
+
+    # --- The dossier: what the change page shows beside the application ------------------------
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj.viewer_request = request  # the dossier shows what this user may see
+        return obj
+
+    @admin.display(description="resume")
+    def resume(self, obj) -> str:
+        documents = obj.documents.filter(kind=Document.Kind.RESUME).order_by("-pk")
+        if not documents:
+            return "No resume was sent."
+        return format_html_join(
+            "",
+            '<p><a href="{}">{}</a> ({})</p>{}',
+            (
+                (
+                    reverse("applications:document-download", args=[document.pk]),
+                    document.original_name,
+                    document.get_status_display().lower(),
+                    _parsed_resume(document.parsed),
+                )
+                for document in documents
+            ),
+        )
+
+    @admin.display(description="scorecards")
+    def scorecards(self, obj) -> str:
+        cards = Scorecard.objects.filter(interview__application=obj).select_related(
+            "author", "interview"
+        )
+        request = getattr(obj, "viewer_request", None)
+        cards = _readable_scorecards(request, cards) if request is not None else cards.none()
+        cards = [card for card in cards.order_by("pk") if card.submitted_at is not None]
+        if not cards:
+            return "No submitted scorecard you may read."
+        return format_html_join(
+            "",
+            "<p><strong>{}</strong> ({}): {}{}</p>",
+            (
+                (
+                    card.author.full_name or card.author.email,
+                    card.interview.title,
+                    card.get_recommendation_display() or "—",
+                    format_html(
+                        " · {}",
+                        ", ".join(f"{name} {value}/4" for name, value in card.ratings.items()),
+                    )
+                    if card.ratings
+                    else "",
+                )
+                for card in cards
+            ),
+        )
+
+    @admin.display(description="offer")
+    def offer(self, obj) -> str:
+        offer = obj.offers.order_by("-pk").first()
+        if offer is None:
+            return "No offer."
+        return format_html(
+            '<a href="{}">{} {} {}</a>, {}',
+            reverse("admin:applications_offer_change", args=[offer.pk]),
+            offer.salary,
+            offer.currency,
+            offer.get_salary_period_display().lower(),
+            offer.get_status_display().lower(),
+        )
+
+    @admin.display(description="match for this job")
+    def match(self, obj) -> str:
+        found = application_match(obj)
+        if found is None:
+            return "Not matched yet."
+        explanation = found.get("explanation") or {}
+        return format_html(
+            "<p><strong>{}%</strong></p><p>Has: {}</p><p>Missing: {}</p><ul>{}</ul>",
+            round(found["score"] * 100),
+            ", ".join(explanation.get("matched_skills") or []) or "—",
+            ", ".join(explanation.get("missing_skills") or []) or "—",
+            format_html_join("", "<li>{}</li>", ((r,) for r in explanation.get("reasons") or [])),
+        )
 
     def get_search_results(self, request, queryset, search_term):
         """Names and emails as usual, plus the candidate search (profile, skills, resume

@@ -5,12 +5,11 @@ scored them for the job, the match score. Applications move through `application
 the board keeps the same rules, history and audit as the API.
 
 Match scores belong to the pipeline app, above this one: it plugs a reader in with
-`on_board_scores` from its AppConfig.ready().
+`applications.registry.on_board_scores` from its AppConfig.ready().
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,21 +18,11 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from applications.models import Application, Stage
+from applications.registry import board_score_readers
 from jobs.models import Job
 
 # The most cards a column shows; the rest are counted and linked to the applications list.
 CARDS_PER_COLUMN = 50
-
-# job, candidate user ids → {candidate user id: score in 0..1}
-BoardScores = Callable[..., dict[int, float]]
-_score_readers: list[BoardScores] = []
-
-
-def on_board_scores(reader: BoardScores) -> BoardScores:
-    """Register `reader(job=..., candidate_ids=...)`, giving cards their match scores."""
-    if reader not in _score_readers:
-        _score_readers.append(reader)
-    return reader
 
 
 @dataclass
@@ -99,7 +88,7 @@ def job_board(*, job: Job, now: datetime | None = None) -> list[Column]:
     )
     scores: dict[int, float] = {}
     candidate_ids = [application.candidate_id for application in applications]
-    for reader in _score_readers:
+    for reader in board_score_readers():
         scores |= reader(job=job, candidate_ids=candidate_ids)
     columns = {stage.pk: Column(stage=stage, count=counts.get(stage.pk, 0)) for stage in stages}
     for application in applications:

@@ -6,7 +6,8 @@ class PipelineConfig(AppConfig):
     name = "pipeline"
 
     def ready(self):
-        from applications.board import on_board_scores
-        from pipeline.selectors import match_scores_of_candidates
+        from applications.registry import on_application_match, on_board_scores
+        from pipeline.selectors import match_of_application, match_scores_of_candidates
 
         on_board_scores(match_scores_of_candidates)
+        on_application_match(match_of_application)

@@ -75,3 +75,17 @@ def match_scores_of_candidates(*, job, candidate_ids: list[int]) -> dict[int, fl
             job=job, candidate__user_id__in=candidate_ids, stale_at__isnull=True
         ).values_list("candidate__user_id", "score")
     )
+
+
+def match_of_application(*, application) -> dict | None:
+    """The current match of an application's candidate and job, for the application's page."""
+    found = (
+        Match.objects.filter(
+            job_id=application.job_id,
+            candidate__user_id=application.candidate_id,
+            stale_at__isnull=True,
+        )
+        .values("score", "explanation", "score_parts")
+        .first()
+    )
+    return found
