@@ -383,6 +383,43 @@ class InterviewInline(CompanyScopedInline, admin.TabularInline):
     ordering = ("starts_at",)
 
 
+class JobFilter(admin.SimpleListFilter):
+    """Applications of one job: the user's most recent jobs are offered; any job they may see
+    can be named in the address (`?job=ID`, as the pipeline board's links do)."""
+
+    title = "job"
+    parameter_name = "job"
+    OFFERED = 30
+
+    def lookups(self, request, model_admin):
+        jobs = model_admin.admin_site._registry[Job].get_queryset(request)
+        return [
+            (job.pk, f"{job.title} ({job.company.name})")
+            for job in jobs.select_related("company").only("title", "company__name")
+            .order_by("-pk")[: self.OFFERED]
+        ]  # fmt: skip
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(job_id=int(self.value()))
+        return queryset
+
+
+class RatingFilter(admin.SimpleListFilter):
+    title = "rating"
+    parameter_name = "rating"
+
+    def lookups(self, request, model_admin):
+        return [("none", "Not rated"), *((str(n), "★" * n) for n in range(5, 0, -1))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.filter(rating__isnull=True)
+        if self.value() in {"1", "2", "3", "4", "5"}:
+            return queryset.filter(rating=int(self.value()))
+        return queryset
+
+
 class BulkMoveForm(forms.Form):
     stage = forms.ModelChoiceField(queryset=Stage.objects.none(), label="Move to")
 
@@ -424,9 +461,11 @@ class ApplicationAdmin(CompanyScopedAdmin, ServiceModelAdmin):
     role_limits = APPLICATION_ROLE_LIMITS
     list_display = ("candidate", "job", "stage", "status", "source", "rating", "created_at")
     list_filter = (
+        JobFilter,
+        "stage__kind",
         "status",
         "source",
-        "stage__kind",
+        RatingFilter,
         tenant_company_filter("job__company"),
         ("created_at", admin.DateFieldListFilter),
     )

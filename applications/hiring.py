@@ -321,6 +321,27 @@ def _ratings_errors(ratings) -> dict[str, str]:
     return {}
 
 
+def interview_criteria(interview: Interview) -> list[str]:
+    """What an interview's scorecards rate: the job's criteria, else those of the stage the
+    application stands in; empty lets interviewers name their own."""
+    application = interview.application
+    return list(application.job.scorecard_criteria or application.stage.scorecard_criteria)
+
+
+def _criteria_errors(ratings: dict, criteria: list[str], *, submitted: bool) -> dict[str, str]:
+    """Ratings against the interview's criteria: none other, and all of them once submitted."""
+    if not criteria or not isinstance(ratings, dict):
+        return {}
+    unknown = sorted(set(ratings) - set(criteria))
+    if unknown:
+        return {"ratings": f"Rate only this interview's criteria ({', '.join(criteria)}); "
+                f"not: {', '.join(unknown)}."}  # fmt: skip
+    missing = [criterion for criterion in criteria if criterion not in ratings]
+    if submitted and missing:
+        return {"ratings": f"Rate every criterion to submit; missing: {', '.join(missing)}."}
+    return {}
+
+
 def _author_of(actor: User | None) -> User:
     author = person_of(actor)
     if author is None:
@@ -353,7 +374,9 @@ def scorecard_submit(
     """The actor's scorecard of an interview: submitted (with a recommendation), or a draft
     to finish with scorecard_update. One per author and interview."""
     author = _author_of(actor)
-    interview = Interview.objects.select_related("application__job__company").get(pk=interview.pk)
+    interview = Interview.objects.select_related(
+        "application__job__company", "application__stage"
+    ).get(pk=interview.pk)
     _require_may_write_scorecard(author, interview)
     if interview.status == Interview.Status.CANCELLED:
         raise ApplicationError(
@@ -367,7 +390,9 @@ def scorecard_submit(
             extra={"scorecard": existing.pk},
         )
     ratings = ratings if ratings is not None else {}
-    errors = _ratings_errors(ratings)
+    errors = _ratings_errors(ratings) or _criteria_errors(
+        ratings, interview_criteria(interview), submitted=not draft
+    )
     if not draft and not recommendation:
         errors["recommendation"] = "Give a recommendation to submit the scorecard."
     if errors:
@@ -427,6 +452,12 @@ def scorecard_update(
     if submit and scorecard.submitted_at is None:
         scorecard.submitted_at = timezone.now()
         changes["submitted"] = ["no", "yes"]
+    if not errors:
+        errors = _criteria_errors(
+            scorecard.ratings,
+            interview_criteria(scorecard.interview),
+            submitted=scorecard.submitted_at is not None,
+        )
     if scorecard.submitted_at is not None and not scorecard.recommendation:
         errors["recommendation"] = "A submitted scorecard needs a recommendation."
     if errors:

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -26,6 +27,14 @@ class Stage(models.Model):
     position = models.PositiveSmallIntegerField()
     candidate_label = models.CharField(
         max_length=100, blank=True, help_text="What candidates see; empty shows the kind's name."
+    )
+    scorecard_criteria = ArrayField(
+        models.CharField(max_length=60),
+        size=20,
+        default=list,
+        blank=True,
+        help_text="What interviewers rate (1–4) on scorecards of interviews in this stage, "
+        "unless the job names its own.",
     )
 
     class Meta:

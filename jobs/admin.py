@@ -124,7 +124,7 @@ class JobAdmin(CompanyScopedAdmin, EmbeddingDisplayMixin, ServiceModelAdmin):
                 )
             },
         ),
-        ("Hiring team", {"fields": ("hiring_team",)}),
+        ("Hiring team", {"fields": ("hiring_team", "scorecard_criteria")}),
         (
             "Provenance",
             {

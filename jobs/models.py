@@ -97,6 +97,14 @@ class Job(models.Model):
         blank=True,
         help_text="Hiring managers and interviewers who work on this job.",
     )
+    scorecard_criteria = ArrayField(
+        models.CharField(max_length=60),
+        size=20,
+        default=list,
+        blank=True,
+        help_text="What interviewers rate (1–4) on this job's scorecards, comma-separated; "
+        "empty uses the stage's criteria, or lets interviewers name their own.",
+    )
     external_url = models.URLField(max_length=1000, blank=True)
     external_id = models.CharField(max_length=255, blank=True)
     content_hash = models.CharField(

@@ -48,6 +48,7 @@ JOB_FIELDS = (
     "salary_currency",
     "salary_period",
     "questions",
+    "scorecard_criteria",
     "closes_at",
     "external_url",
     "external_id",

@@ -150,3 +150,27 @@ def test_search_finds_applicants_by_skills_and_resume_text(client, company, recr
     assert [a.pk for a in response.context["cl"].result_list] == [kafka.pk]
     by_name = client.get(_url(Application, "changelist"), {"q": "Alan Turing"})
     assert [a.candidate.full_name for a in by_name.context["cl"].result_list] == ["Alan Turing"]
+
+
+def test_the_list_filters_by_job_stage_and_rating(client, company, recruiter):
+    job, other_job = JobFactory(company=company), JobFactory(company=company)
+    rated = _apply(job)
+    Application.objects.filter(pk=rated.pk).update(rating=4)
+    unrated = _apply(job, "Bob")
+    elsewhere = _apply(other_job, "Cy")
+    screen = Stage.objects.get(company=company, kind=Stage.Kind.SCREEN)
+    client.force_login(recruiter)
+
+    def listed(**params):
+        response = client.get(_url(Application, "changelist"), params)
+        return {application.pk for application in response.context["cl"].result_list}
+
+    assert listed(job=job.pk) == {rated.pk, unrated.pk}
+    assert listed(job=other_job.pk) == {elsewhere.pk}
+    assert listed(job=JobFactory().pk) == set()  # another company's job finds nothing
+    assert listed(rating="4") == {rated.pk}
+    assert listed(rating="none") == {unrated.pk, elsewhere.pk}
+    assert listed(job=job.pk, stage__id__exact=screen.pk) == set()
+    response = client.get(_url(Application, "changelist"))
+    filters = {spec.title: spec for spec in response.context["cl"].filter_specs}
+    assert {pk for pk, _ in filters["job"].lookup_choices} == {job.pk, other_job.pk}

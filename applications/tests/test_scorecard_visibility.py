@@ -127,3 +127,37 @@ def test_interviewers_owing_a_scorecard_get_one_reminder_a_day(panel_interview):
     assert scorecard_reminders_queue(now=tomorrow) == 1
     scorecard_submit(interview=interview, actor=second, recommendation="no")
     assert scorecard_reminders_queue(now=tomorrow + timedelta(days=1)) == 0
+
+
+def test_scorecards_rate_the_jobs_criteria_or_else_the_stages(panel_interview):
+    from django.core.exceptions import ValidationError
+
+    from applications.hiring import interview_criteria
+
+    interview, first, second = panel_interview
+    job = interview.application.job
+    job.scorecard_criteria = ["SQL", "Communication"]
+    job.save(update_fields=["scorecard_criteria"])
+
+    with pytest.raises(ValidationError, match="not: Charm"):
+        scorecard_submit(interview=interview, actor=first, recommendation="yes",
+                         ratings={"SQL": 3, "Charm": 4})  # fmt: skip
+    with pytest.raises(ValidationError, match="missing: Communication"):
+        scorecard_submit(interview=interview, actor=first, recommendation="yes",
+                         ratings={"SQL": 3})  # fmt: skip
+    draft = scorecard_submit(interview=interview, actor=first, ratings={"SQL": 3}, draft=True)
+    with pytest.raises(ValidationError, match="missing: Communication"):
+        scorecard_update(scorecard=draft, actor=first, recommendation="yes", submit=True)
+    done = scorecard_update(scorecard=draft, actor=first, recommendation="yes", submit=True,
+                            ratings={"SQL": 3, "Communication": 4})  # fmt: skip
+    assert done.submitted_at is not None
+
+    job.scorecard_criteria = []
+    job.save(update_fields=["scorecard_criteria"])
+    stage = interview.application.stage
+    stage.scorecard_criteria = ["Python"]
+    stage.save(update_fields=["scorecard_criteria"])
+    interview.refresh_from_db()
+    assert interview_criteria(interview) == ["Python"]
+    scorecard_submit(interview=interview, actor=second, recommendation="no",
+                     ratings={"Python": 2})  # fmt: skip
