@@ -153,6 +153,26 @@ def _is_superuser(request) -> bool:
 MEMBER_PERM = "jobs.view"
 
 
+class CompanyPermissionsMixin:
+    """View, change and delete permissions from the company permissions of `_allows(request,
+    action, obj)` for members; Django's own for superusers."""
+
+    def has_view_permission(self, request, obj=None):
+        if _is_superuser(request):
+            return super().has_view_permission(request, obj)
+        return self._allows(request, "view", obj) or self.has_change_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        if _is_superuser(request):
+            return super().has_change_permission(request, obj)
+        return self._allows(request, "change", obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if _is_superuser(request):
+            return super().has_delete_permission(request, obj)
+        return self._allows(request, "delete", obj)
+
+
 class MemberChoicesMixin:
     """Choices in a member's forms: foreign keys and many-to-many fields offer only rows of
     company-scoped admins the member may see, people only their co-members, and companies only
@@ -203,7 +223,7 @@ class MemberChoicesMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class CompanyScopedAdmin(MemberChoicesMixin, admin.ModelAdmin):
+class CompanyScopedAdmin(CompanyPermissionsMixin, MemberChoicesMixin, admin.ModelAdmin):
     """Company data in the back office: a member sees and changes only their own companies'
     rows, as their role allows (accounts.permissions); superusers see everything.
 
@@ -242,25 +262,10 @@ class CompanyScopedAdmin(MemberChoicesMixin, admin.ModelAdmin):
             return super().has_module_permission(request)
         return self._allows(request, "view")
 
-    def has_view_permission(self, request, obj=None):
-        if _is_superuser(request):
-            return super().has_view_permission(request, obj)
-        return self._allows(request, "view", obj) or self.has_change_permission(request, obj)
-
     def has_add_permission(self, request, *args):
         if _is_superuser(request):
             return super().has_add_permission(request, *args)
         return self._allows(request, "add")
-
-    def has_change_permission(self, request, obj=None):
-        if _is_superuser(request):
-            return super().has_change_permission(request, obj)
-        return self._allows(request, "change", obj)
-
-    def has_delete_permission(self, request, obj=None):
-        if _is_superuser(request):
-            return super().has_delete_permission(request, obj)
-        return self._allows(request, "delete", obj)
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -299,7 +304,9 @@ class CompanyScopedAdmin(MemberChoicesMixin, admin.ModelAdmin):
         return super().response_action(request, queryset)
 
 
-class CompanyScopedInline(MemberChoicesMixin, admin.options.InlineModelAdmin):
+class CompanyScopedInline(
+    CompanyPermissionsMixin, MemberChoicesMixin, admin.options.InlineModelAdmin
+):
     """An inline of a CompanyScopedAdmin: its permissions are company permissions on the
     parent's company (`company_perms`, as in CompanyScopedAdmin); superusers keep Django's."""
 
@@ -312,25 +319,10 @@ class CompanyScopedInline(MemberChoicesMixin, admin.options.InlineModelAdmin):
         parent_admin = self.admin_site._registry[self.parent_model]
         return has_perm(request.user, perm, None if obj is None else parent_admin.company_of(obj))
 
-    def has_view_permission(self, request, obj=None):
-        if _is_superuser(request):
-            return super().has_view_permission(request, obj)
-        return self._allows(request, "view", obj) or self.has_change_permission(request, obj)
-
     def has_add_permission(self, request, obj=None):
         if _is_superuser(request):
             return super().has_add_permission(request, obj)
         return self._allows(request, "add", obj)
-
-    def has_change_permission(self, request, obj=None):
-        if _is_superuser(request):
-            return super().has_change_permission(request, obj)
-        return self._allows(request, "change", obj)
-
-    def has_delete_permission(self, request, obj=None):
-        if _is_superuser(request):
-            return super().has_delete_permission(request, obj)
-        return self._allows(request, "delete", obj)
 
 
 class TenantCompanyFilter(admin.SimpleListFilter):
