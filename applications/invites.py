@@ -153,10 +153,13 @@ def interview_invites_queue(
     *, interview: Interview, kind: str, removed: Collection[User] = ()
 ) -> int:
     """Queue the invitation emails of a scheduled, changed or cancelled interview (`kind`);
-    `removed` panel members get a cancellation. Returns how many emails are new."""
+    `removed` panel members get a cancellation. An interview already over sends none. Returns
+    how many emails are new."""
     interview = Interview.objects.select_related(
         "application__candidate", "application__job__company"
     ).get(pk=interview.pk)
+    if interview.ends_at <= timezone.now():
+        return 0  # recorded after the fact: no calendar needs it
     panel = list(interview.interviewers.order_by("pk"))
     attendees = [interview.application.candidate, *panel]
     now = timezone.now()

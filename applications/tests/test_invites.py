@@ -202,3 +202,13 @@ def test_scheduling_in_the_admin_queues_the_invites(admin_client_, application):
 
     assert response.status_code == 302
     assert set(_emails("interview.scheduled")) == {application.candidate.email, interviewer.email}
+
+
+def test_an_interview_recorded_after_the_fact_sends_no_invitation(application):
+    past = timezone.now() - timedelta(days=2)
+
+    _schedule(
+        application, _panel(application, 1), starts_at=past, ends_at=past + timedelta(hours=1)
+    )
+
+    assert not OutboundEmail.objects.filter(kind__startswith="interview.").exists()
