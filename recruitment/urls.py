@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.admin import AdminLoginForm
@@ -23,7 +22,6 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
     path("admin/dashboard/", admin.site.admin_view(dashboard_view), name="admin-dashboard"),
@@ -31,6 +29,11 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include(email_urlpatterns)),
     path("", include("applications.urls")),
+    # Candidate pages (server-rendered).
+    path("", include("jobs.page_urls")),
+    path("", include("applications.page_urls")),
+    path("", include("accounts.page_urls")),
+    path("", include("pipeline.page_urls")),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

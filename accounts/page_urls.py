@@ -1,0 +1,5 @@
+from accounts.notification_urls import urlpatterns as notification_urlpatterns
+from accounts.privacy_urls import urlpatterns as privacy_urlpatterns
+
+# Candidate pages about the person: notifications (and web push), and their data.
+urlpatterns = notification_urlpatterns + privacy_urlpatterns

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from applications import pages, profile_pages
+
+# Candidate pages: apply, the dashboard of their applications, their profile.
+urlpatterns = [
+    path("jobs/<slug:company_slug>/<slug:slug>/apply/", pages.apply, name="job-apply"),
+    path("me/", pages.dashboard, name="me-dashboard"),
+    path("me/profile/", profile_pages.profile, name="me-profile"),
+]

@@ -1,0 +1,7 @@
+"""Candidate pages over their matches: dismiss one."""
+
+from django.http import Http404
+
+
+def match_dismiss(request, pk: int):
+    raise Http404
