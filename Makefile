@@ -30,6 +30,12 @@ $(INSTALLED): requirements.txt requirements-data.txt
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
+# Test-only tools from the npm registry (axe-core for the accessibility checks of the browser
+# tests), pinned by package-lock.json. Without npm those checks skip and say why.
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the accessibility checks will skip"; fi
+
 db-start: install
 	@$(DB_START)
 
@@ -60,7 +66,7 @@ run: install
 	echo "Stop with Ctrl-C (the embedded database stops with it)." && \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install
+test: install node_modules/.package-lock.json
 	@trap '$(DB_STOP)' EXIT; \
 	set -e; \
 	$(DB_START); \
