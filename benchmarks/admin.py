@@ -27,9 +27,7 @@ and the board. It prints figures and asserts nothing. The database is dropped at
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,15 +36,14 @@ sys.path.insert(0, str(ROOT))
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from benchmarks._scratch import scratch_database  # noqa: E402
+from benchmarks._timing import measure_pages  # noqa: E402
 from benchmarks.api import _seed  # noqa: E402  (sets Django up)
 
 SCRATCH_DATABASE = "recruitment_bench_admin"
 P95_TARGET_MS = 150.0
-WARM_UP = 3
 
 
 def _big_job(company, applicants: int):
@@ -89,31 +86,6 @@ def _recruiter(company):
     return user
 
 
-def _measure(client: Client, name: str, url: str, requests: int) -> tuple[float, float]:
-    for _ in range(WARM_UP):
-        response = client.get(url)
-        if response.status_code != 200:
-            raise SystemExit(f"{name}: {url} answered {response.status_code}")
-    with CaptureQueriesContext(connection) as queries:
-        client.get(url)
-    query_count = len(queries)  # now: the next request clears the connection's query log
-    timings = []
-    for _ in range(requests):
-        started = time.perf_counter()
-        response = client.get(url)
-        timings.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200
-    timings.sort()
-    p50 = statistics.median(timings)
-    p95 = timings[max(0, round(0.95 * len(timings)) - 1)]
-    print(
-        f"{name:<34} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  max {timings[-1]:7.1f} ms  "
-        f"{query_count:3d} queries",
-        flush=True,
-    )
-    return p50, p95
-
-
 def run(*, requests: int, board_applicants: int) -> None:
     from django.db.models import Count
 
@@ -145,9 +117,9 @@ def run(*, requests: int, board_applicants: int) -> None:
         ("application change page", reverse("admin:applications_application_change",
                                             args=[someone.pk])),
     ]  # fmt: skip
-    results = {name: _measure(client, name, url, requests) for name, url in pages}
+    results = {name: measure_pages(client, name, [url], requests) for name, url in pages}
     for name in ("applications changelist", "pipeline board"):
-        p95 = results[name][1]
+        p95 = results[name].p95
         verdict = "met" if p95 <= P95_TARGET_MS else "MISSED"
         print(f"target: {name} p95 {p95:.1f} ms ≤ {P95_TARGET_MS:.0f} ms: {verdict}")
 
