@@ -9,5 +9,7 @@ urlpatterns = [
     path("jobs/feed.atom", pages.feed, name="job-feed"),
     path("jobs/<slug:company_slug>/<slug:slug>/", pages.job_detail, name="job-detail"),
     path("sitemap.xml", pages.sitemap, name="sitemap"),
+    path("sitemap-board.xml", pages.sitemap_board, name="sitemap-board"),
+    path("sitemap-jobs-<int:section>.xml", pages.sitemap_jobs, name="sitemap-jobs"),
     path("robots.txt", pages.robots, name="robots"),
 ]

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db.models import Avg, Count, Max, Q, QuerySet
+from django.db.models import Avg, Count, F, Max, Q, QuerySet
 from django.utils import timezone
+from pgvector.django import CosineDistance
 
 from accounts.models import Company, User
 from accounts.permissions import company_ids_with, scope_queryset
-from jobs.models import Job, SearchQuery, Skill
+from jobs.models import Job, JobSkill, SearchQuery, Skill
 
 # Columns no list shows: the search index, the vector (costly to read and to parse) and the
 # text the triggers derive.
@@ -180,3 +181,98 @@ def search_click_through_rate(
 def skill_taxonomy() -> list[tuple[str, str, list[str]]]:
     """Every skill as (slug, name, aliases), for the resume parser and the posting extractor."""
     return list(Skill.objects.order_by("name").values_list("slug", "name", "aliases"))
+
+
+# --- The public job page -------------------------------------------------------------------
+
+
+def job_public_gone(*, company_slug: str, slug: str) -> Job | None:
+    """The job of these slugs when it was public once and is no longer open (closed,
+    archived, or past its closing date), for a friendly 410; None otherwise (draft, unknown
+    or open)."""
+    job = (
+        Job.objects.filter(company__slug=company_slug, slug=slug, published_at__isnull=False)
+        .select_related("company")
+        .defer(*_HEAVY_COLUMNS)
+        .first()
+    )
+    if job is None or job.status == Job.Status.DRAFT:
+        return None
+    if job.status == Job.Status.OPEN and (job.closes_at is None or job.closes_at > timezone.now()):
+        return None
+    return job
+
+
+def job_similar_list(*, job: Job, limit: int = 5) -> list[Job]:
+    """Up to `limit` open jobs like `job`, nearest first by meaning (cosine distance of the
+    embeddings, through the HNSW index); when `job` has no embedding, the newest open jobs
+    sharing one of its skills."""
+    others = job_public_list().exclude(pk=job.pk)
+    embedding = Job.objects.filter(pk=job.pk).values_list("embedding", flat=True).first()
+    if embedding is not None:
+        return list(
+            others.filter(embedding__isnull=False).order_by(CosineDistance("embedding", embedding))[
+                :limit
+            ]
+        )
+    skill_ids = JobSkill.objects.filter(job_id=job.pk).values("skill_id")
+    shared = JobSkill.objects.filter(skill_id__in=skill_ids).values("job_id")
+    return list(others.filter(pk__in=shared)[:limit])
+
+
+def job_sitemap_sections(*, size: int) -> list[tuple[int, datetime]]:
+    """The sitemap's sections of open jobs: blocks of `size` ids (section n holds ids from
+    n × size up to the next block), as (n, latest change), the non-empty ones only.
+
+    Blocks of ids, not of rows, keep each section's read a range of the primary key that never
+    moves as jobs open and close."""
+    rows = (
+        job_public_list()
+        .order_by()
+        .annotate(section=F("id") / size)
+        .values("section")
+        .annotate(lastmod=Max("updated_at"))
+        .order_by("section")
+        .values_list("section", "lastmod")
+    )
+    return list(rows)
+
+
+def job_sitemap_entries(*, section: int, size: int) -> list[tuple[str, str, datetime]]:
+    """(company slug, job slug, last change) of the open jobs of a sitemap section."""
+    return list(
+        job_public_list()
+        .filter(id__gte=section * size, id__lt=(section + 1) * size)
+        .order_by("id")
+        .values_list("company__slug", "slug", "updated_at")
+    )
+
+
+def job_feed_list(*, limit: int = 50) -> list[Job]:
+    """The `limit` most recently published open jobs, for the feed of new jobs."""
+    return list(job_public_list().only(*_FEED_COLUMNS)[:limit])
+
+
+_FEED_COLUMNS = (
+    "title",
+    "slug",
+    "description_text",
+    "city",
+    "region",
+    "country",
+    "remote",
+    "published_at",
+    "updated_at",
+    "company",
+    "company__name",
+    "company__slug",
+)
+
+
+def job_public_skills(*, job: Job) -> list[JobSkill]:
+    """The skills of a public job, required ones first, with their Skill."""
+    return list(
+        JobSkill.objects.filter(job_id=job.pk)
+        .select_related("skill")
+        .order_by("-required", "skill__name")
+    )

@@ -109,10 +109,11 @@ def test_openapi_schema_is_served_to_signed_in_users(client, superuser):
     assert client.get("/api/docs/").status_code == 200
 
 
+@pytest.mark.django_db
 def test_home_page_renders(client):
     response = client.get("/")
     assert response.status_code == 200
-    assert b"Recruiter back office" in response.content
+    assert b"Find your next job" in response.content  # the home page is the job board
 
 
 def test_json_log_lines_carry_extra_fields_and_exceptions():
