@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 CompanyHook = Callable[..., None]
+ProfileHook = Callable[..., None]
 
 _company_created: list[CompanyHook] = []
+_profile_changed: list[ProfileHook] = []
 
 
 def on_company_created(hook: CompanyHook) -> CompanyHook:
@@ -23,3 +25,16 @@ def on_company_created(hook: CompanyHook) -> CompanyHook:
 
 def company_created_hooks() -> tuple[CompanyHook, ...]:
     return tuple(_company_created)
+
+
+def on_profile_changed(hook: ProfileHook) -> ProfileHook:
+    """Register `hook(profile=...)`, run inside the transaction of a write that changed what a
+    candidate profile says (e.g. to queue its re-embedding on commit)."""
+    if hook not in _profile_changed:
+        _profile_changed.append(hook)
+    return hook
+
+
+def profile_changed(*, profile) -> None:
+    for hook in _profile_changed:
+        hook(profile=profile)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from accounts.models import AuditEvent, Company, Membership, NotificationPreference, User
+from accounts.models import (
+    AuditEvent,
+    CandidateProfile,
+    Company,
+    Membership,
+    NotificationPreference,
+    User,
+)
 from accounts.permissions import scope_queryset
 
 
@@ -53,3 +60,10 @@ def user_me(*, user: User) -> User:
         NotificationPreference(user=me)
     )
     return me
+
+
+def candidate_profile_of(*, user: User) -> CandidateProfile | None:
+    """The person's own candidate profile (without its vector), or None."""
+    return (
+        CandidateProfile.objects.select_related("user").defer("embedding").filter(user=user).first()
+    )

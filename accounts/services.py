@@ -23,7 +23,7 @@ from accounts.models import (
     User,
 )
 from accounts.permissions import forget_roles, require_perm
-from accounts.registry import company_created_hooks
+from accounts.registry import company_created_hooks, profile_changed
 from recruitment.api import ApplicationError
 
 API_KEY_RESOURCES = (
@@ -370,19 +370,33 @@ def user_name_update(*, user: User, full_name: str) -> User:
 
 @transaction.atomic
 def candidate_profile_update(
-    *, profile: CandidateProfile, values: dict[str, Any], actor: User
+    *, profile: CandidateProfile, values: dict[str, Any], actor: User, keep_set: bool = False
 ) -> CandidateProfile:
-    """Set the owner's values and mark the changed fields confirmed."""
+    """Set the owner's values and mark the changed fields confirmed. With `keep_set` (the
+    owner saved a form showing every field), also confirm the unchanged ones that have a value:
+    they saw and kept them, so enrichment and parsing must not change them either."""
     _refuse_unknown(values, PROFILE_EDITABLE_FIELDS)
     changed = sorted(name for name, value in values.items() if getattr(profile, name) != value)
-    if not changed:
+    kept = {name for name, value in values.items() if value not in (None, "", [], {})}
+    confirmed = set(profile.confirmed_fields) | set(changed) | (kept if keep_set else set())
+    if not changed and confirmed == set(profile.confirmed_fields):
         return profile
     for name in changed:
         setattr(profile, name, values[name])
-    profile.confirmed_fields = sorted(set(profile.confirmed_fields) | set(changed))
+    profile.confirmed_fields = sorted(confirmed)
     profile.full_clean(exclude=["user", "embedding"])
     profile.save(update_fields=[*changed, "confirmed_fields", "updated_at"])
-    audit_record(action="profile.updated", actor=actor, target=profile, changes={"fields": changed})
+    if changed:
+        audit_record(
+            action="profile.updated", actor=actor, target=profile, changes={"fields": changed}
+        )
+        profile_changed(profile=profile)
+    return profile
+
+
+def candidate_profile_get_or_create(*, user: User) -> CandidateProfile:
+    """The person's candidate profile, made empty if they have none yet."""
+    profile, _ = CandidateProfile.objects.get_or_create(user=user)
     return profile
 
 

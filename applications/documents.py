@@ -18,7 +18,8 @@ from django.db import transaction
 
 from accounts.models import CandidateProfile, User
 from accounts.permissions import person_of, require_perm
-from accounts.services import audit_record
+from accounts.registry import profile_changed
+from accounts.services import audit_record, user_name_update
 from applications import uploads
 from applications.extraction import MAX_INPUT_BYTES, ExtractionError, extract_text
 from applications.models import Application, Document
@@ -268,7 +269,29 @@ def profile_suggestions_apply(
             target=profile,
             changes={"fields": changed},
         )
+    if profile_changes:
+        profile_changed(profile=profile)
     return profile
+
+
+@transaction.atomic
+def profile_suggestion_use(
+    *, profile: CandidateProfile, field_name: str, actor: User | None = None
+) -> CandidateProfile:
+    """Take the suggestion for the parsed field `field_name` as the candidate's own value
+    (confirmed), whatever its confidence and even over a value they confirmed before: they
+    chose it. "name" sets the user's name."""
+    if field_name not in SUGGESTED_FIELDS and field_name != "name":
+        raise ValidationError({"fields": f"Unknown suggested field: {field_name}."})
+    value = ((profile.suggestions or {}).get(field_name) or {}).get("value")
+    if value in (None, "", [], {}):
+        raise ValidationError({field_name: "There is no suggestion for this field."})
+    if field_name == "name":
+        user_name_update(user=profile.user, full_name=str(value)[:200])
+        return profile
+    return profile_fields_confirm(
+        profile=profile, values=_profile_values(field_name, value), actor=actor
+    )
 
 
 @transaction.atomic
@@ -293,4 +316,5 @@ def profile_fields_confirm(
         target=profile,
         changes={"fields": sorted(values)},
     )
+    profile_changed(profile=profile)
     return profile

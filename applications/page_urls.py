@@ -7,4 +7,5 @@ urlpatterns = [
     path("jobs/<slug:company_slug>/<slug:slug>/apply/", pages.apply, name="job-apply"),
     path("me/", pages.dashboard, name="me-dashboard"),
     path("me/profile/", profile_pages.profile, name="me-profile"),
+    path("me/profile/skills", profile_pages.skills, name="me-profile-skills"),
 ]

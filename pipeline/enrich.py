@@ -517,6 +517,17 @@ def profile_enrich(
     return _one(result, profile.pk, CandidateProfile)
 
 
+def profile_refresh(*, profile: CandidateProfile) -> int:
+    """Read a profile again after its owner changed it, then embed it if its text changed
+    (the vector its matches are found by). Return how many vectors were made: 0 or 1."""
+    try:
+        profile_enrich(profile=profile)
+    except ValidationError as error:
+        # What the profile says stands; only the derived fields are left as they were.
+        logger.warning("profile enrichment skipped", extra={"profile": profile.pk, "error": error})
+    return profiles_embed(profiles=[profile])
+
+
 def _stale_profiles() -> QuerySet[CandidateProfile]:
     return CandidateProfile.objects.filter(user__is_active=True).filter(
         Q(enrichment__isnull=True)

@@ -6,6 +6,8 @@ from celery import chain, shared_task
 from celery.canvas import Signature
 from django.conf import settings
 
+from accounts.models import CandidateProfile
+from pipeline.enrich import profile_refresh
 from pipeline.models import PipelineRun
 from pipeline.orchestration import pipeline_queue, stage_execute
 from pipeline.runs import run_cancel_stale
@@ -41,3 +43,15 @@ def scrape_due() -> int:
 @shared_task(name="pipeline.runs_fail_stale")
 def runs_fail_stale() -> int:
     return run_cancel_stale(older_than_seconds=settings.PIPELINE_STALE_RUN_SECONDS)
+
+
+@shared_task(name="pipeline.profile_refresh", acks_late=True, ignore_result=True)
+def profile_refresh_run(profile_id: int) -> int:
+    """Re-read and re-embed a profile its owner changed; a no-op for one deleted since."""
+    profile = CandidateProfile.objects.filter(pk=profile_id).first()
+    return profile_refresh(profile=profile) if profile is not None else 0
+
+
+def profile_refresh_queue(*, profile: CandidateProfile) -> None:
+    """accounts.registry's profile-changed hook: re-embed once the change is committed."""
+    profile_refresh_run.delay_on_commit(profile.pk)
