@@ -50,6 +50,12 @@ DIGESTS: dict[str, str] = {
     "match_digest": "job match digest",
     "recruiter_digest": "candidate digest for your open jobs",
 }
+# Every kind of email a link can switch off: the digests, and the on/off email updates.
+UNSUBSCRIBABLE: dict[str, str] = {
+    **DIGESTS,
+    "application_updates": "emails about your applications",
+    "interview_updates": "interview invitations and reminders",
+}
 UNSUBSCRIBE_SALT = "accounts.mail.unsubscribe"
 
 # The provider refused the recipient: retrying cannot help, and neither would mailing it again.
@@ -142,7 +148,7 @@ class UnsubscribeLinkInvalid(Exception):
 
 
 def unsubscribe_token_make(*, user_id: int, digest: str) -> str:
-    if digest not in DIGESTS:
+    if digest not in UNSUBSCRIBABLE:
         raise ValueError(f"unknown digest {digest!r}")
     return signing.dumps([user_id, digest], salt=UNSUBSCRIBE_SALT)
 
@@ -160,7 +166,7 @@ def unsubscribe_token_read(*, token: str) -> tuple[User, str]:
         not isinstance(payload, list)
         or len(payload) != 2
         or not isinstance(payload[0], int)
-        or payload[1] not in DIGESTS
+        or payload[1] not in UNSUBSCRIBABLE
     ):
         raise UnsubscribeLinkInvalid("invalid")
     user = User.objects.filter(pk=payload[0]).first()
@@ -185,22 +191,24 @@ def unsubscribe_headers(*, token: str) -> dict[str, str]:
 
 
 def digest_unsubscribe(*, user: User, digest: str) -> NotificationPreference:
-    """Switch one digest off for `user`. Doing it again changes nothing."""
-    if digest not in DIGESTS:
+    """Switch one kind of email (a digest, or an on/off kind of UNSUBSCRIBABLE) off for `user`.
+    Doing it again changes nothing."""
+    if digest not in UNSUBSCRIBABLE:
         raise ValidationError({"digest": f"Unknown digest {digest!r}."})
+    off = DigestFrequency.NEVER if digest in DIGESTS else False
     with transaction.atomic():
         preference, _ = NotificationPreference.objects.select_for_update().get_or_create(user=user)
         before = getattr(preference, digest)
-        if before == DigestFrequency.NEVER:
+        if before == off:
             return preference
-        setattr(preference, digest, DigestFrequency.NEVER)
+        setattr(preference, digest, off)
         preference.full_clean()
         preference.save()
         audit_record(
             action="notifications.unsubscribed",
             actor=user,
             target=preference,
-            changes={digest: [before, DigestFrequency.NEVER]},
+            changes={digest: [before, off]},
         )
     return preference
 

@@ -268,10 +268,120 @@ class NotificationPreference(models.Model):
         max_length=10, choices=DigestFrequency.choices, default=DigestFrequency.DAILY
     )
     product_news = models.BooleanField(default=False)
+    # Web push, per kind; it only reaches browsers the person subscribed (PushSubscription).
+    application_updates_push = models.BooleanField(default=True)
+    interview_updates_push = models.BooleanField(default=True)
+    match_digest_push = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self):
         return f"Notification preferences of {self.user}"
+
+
+class NotificationKind(models.TextChoices):
+    APPLICATION_UPDATE = "application_update", "Application update"
+    INTERVIEW_UPDATE = "interview_update", "Interview update"
+    MATCH_DIGEST = "match_digest", "New job matches"
+
+
+class Notification(models.Model):
+    """One entry of a person's in-app notification list (and what a web push shows)."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="notifications", db_index=False
+    )
+    kind = models.CharField(max_length=30, choices=NotificationKind.choices)
+    title = models.CharField(max_length=200)
+    body = models.CharField(max_length=1000, blank=True)
+    url = models.CharField(max_length=500, blank=True, help_text="A path on this site.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    read_at = models.DateTimeField(null=True, blank=True)
+    dedupe_key = models.CharField(max_length=255, unique=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "-created_at", "-id"], name="accounts_notification_list"),
+            # The nav badge counts these on every page.
+            models.Index(
+                fields=["user"], condition=Q(read_at__isnull=True), name="accounts_notif_unread"
+            ),
+        ]
+        constraints = [
+            CheckConstraint(
+                condition=Q(kind__in=NotificationKind.values), name="accounts_notification_kind"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} (to {self.user})"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class PushSubscription(models.Model):
+    """A browser's Web Push subscription (PushManager.subscribe), owned by one person."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="push_subscriptions")
+    endpoint = models.URLField(max_length=2000, unique=True)
+    p256dh = models.CharField(max_length=100, help_text="base64url, the browser's P-256 key")
+    auth = models.CharField(max_length=40, help_text="base64url, 16 bytes")
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Push subscription of {self.user} ({self.endpoint[:40]}…)"
+
+
+class OutboundPush(models.Model):
+    """The push outbox: one notification for one subscription, written in the business
+    transaction, sent by a task, never twice."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="pushes")
+    # Null once the push service said the subscription is gone (and we deleted it).
+    subscription = models.ForeignKey(
+        PushSubscription, null=True, blank=True, on_delete=models.SET_NULL, related_name="pushes"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # For a pending row: when it is due; while a worker sends it, the end of its lease.
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=255, blank=True)
+    dedupe_key = models.CharField(max_length=255, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "outbound push"
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status="pending"),
+                name="accounts_push_due",
+            ),
+        ]
+        constraints = [
+            CheckConstraint(
+                condition=Q(status__in=["pending", "sent", "failed"]),
+                name="accounts_push_status_valid",
+            ),
+            CheckConstraint(
+                condition=Q(status="sent", sent_at__isnull=False) | ~Q(status="sent"),
+                name="accounts_push_sent_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"push {self.dedupe_key} ({self.status})"
 
 
 class OutboundEmail(models.Model):

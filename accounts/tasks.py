@@ -8,6 +8,7 @@ from celery import shared_task
 from django.conf import settings
 
 from accounts.mail import outbox_send_due
+from accounts.push import pushes_send, pushes_send_due
 from accounts.webhooks import webhook_deliveries_send, webhook_deliveries_send_due
 
 # Batches one run may send before leaving the rest to the next run.
@@ -51,6 +52,31 @@ def webhooks_send_due() -> dict:
     totals: Counter[str] = Counter()
     for _ in range(WEBHOOK_MAX_BATCHES):
         result = webhook_deliveries_send_due(limit=limit)
+        totals.update(result)
+        if result["claimed"] + result["taken"] < limit:
+            break
+    return dict(totals)
+
+
+# Sweeps one run may make before leaving the rest to the next run.
+PUSH_MAX_BATCHES = 10
+
+
+@shared_task(name="accounts.push_send", acks_late=True, ignore_result=True)
+def push_send(push_ids: list[int]) -> dict:
+    """Send the web pushes just written (queued on commit by accounts.push.pushes_queue).
+    Idempotent: a push already sent, or taken by another worker, is skipped."""
+    return pushes_send(push_ids=push_ids)
+
+
+@shared_task(name="accounts.push_send_due", acks_late=True, ignore_result=True)
+def push_send_due() -> dict:
+    """The sweeper (celery-beat, every minute): retries that are due, and pushes whose task
+    was lost (a broker outage), batch after batch while batches come back full."""
+    limit = settings.PUSH_BATCH_SIZE
+    totals: Counter[str] = Counter()
+    for _ in range(PUSH_MAX_BATCHES):
+        result = pushes_send_due(limit=limit)
         totals.update(result)
         if result["claimed"] + result["taken"] < limit:
             break

@@ -17,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from accounts.mail import (
-    DIGESTS,
+    UNSUBSCRIBABLE,
     UnsubscribeLinkInvalid,
     digest_unsubscribe,
     email_delivery_record,
@@ -43,7 +43,12 @@ def email_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         user, digest = unsubscribe_token_read(token=token)
     except UnsubscribeLinkInvalid as exc:
         return render(request, "email/unsubscribe_invalid.html", {"reason": exc.reason}, status=400)
-    context = {"digest": digest, "digest_name": DIGESTS[digest], "email": _masked(user.email)}
+    context = {
+        "digest": digest,
+        "digest_name": UNSUBSCRIBABLE[digest],
+        "email": _masked(user.email),
+        "nav": "notifications",
+    }
     if request.method == "POST":
         digest_unsubscribe(user=user, digest=digest)
         return render(request, "email/unsubscribe_done.html", context)

@@ -14,10 +14,12 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from accounts.mail import email_queue
-from accounts.models import NotificationPreference, User
+from accounts.mail import email_queue, unsubscribe_headers, unsubscribe_token_make, unsubscribe_url
+from accounts.models import NotificationKind, NotificationPreference, User
+from accounts.notifications import notify
 from accounts.permissions import require_perm
 from accounts.services import audit_record
 from applications.models import Application, EmailTemplate, Interview, StageChange
@@ -130,26 +132,47 @@ def stage_change_email_queue(
     actor=None,
     template: EmailTemplate | None = None,
 ) -> bool:
-    """Email the candidate about a stage change: with `template` (chosen by a recruiter), or
-    the company's automatic one for the new stage, if any. Once per stage change; not to a
-    candidate who turned application updates off. Returns whether an email was queued."""
+    """Tell the candidate about a stage change: an in-app notification (and web push, per
+    their preferences) for a change someone else made, and an email with `template` (chosen by
+    a recruiter) or the company's automatic one for the new stage, if any. Once per stage
+    change; no email to a candidate who turned application updates off. Returns whether an
+    email was queued."""
+    candidate = application.candidate
+    if change.actor_id != candidate.pk:  # not their own doing (applying, withdrawing)
+        _stage_change_notify(application=application, change=change)
     if template is None:
         template = EmailTemplate.objects.filter(
             send_on_stage_id=change.to_stage_id, is_active=True
         ).first()
     if template is None:
         return False
-    candidate = application.candidate
     if NotificationPreference.objects.filter(user=candidate, application_updates=False).exists():
         return False
     subject, body = template_render(template, application, actor=actor)
+    token = unsubscribe_token_make(user_id=candidate.pk, digest="application_updates")
+    footer = f"Stop emails about your applications: {unsubscribe_url(token=token)}"
     _, created = email_queue(
         to=candidate.email,
         kind="application.stage_email",
         subject=subject,
-        body_text=body.rstrip() + "\n",
+        body_text=body.rstrip() + "\n\n-- \n" + footer + "\n",
         dedupe_key=f"stage-email:{change.pk}",
         user=candidate,
         refs=[application.pk, template.pk],
+        headers=unsubscribe_headers(token=token),
     )
     return created
+
+
+def _stage_change_notify(*, application: Application, change: StageChange) -> None:
+    job = application.job
+    stage = change.to_stage
+    label = stage.candidate_label or stage.get_kind_display()
+    notify(
+        user=application.candidate,
+        kind=NotificationKind.APPLICATION_UPDATE,
+        title=f"{job.title} at {job.company.name}: {label}",
+        body=f"Your application moved to “{label}”.",
+        url=reverse("me-dashboard"),
+        dedupe_key=f"stage-change:{change.pk}",
+    )

@@ -20,11 +20,13 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from accounts.mail import email_build, emails_queue
-from accounts.models import NotificationPreference, User
+from accounts.models import NotificationKind, NotificationPreference, User
+from accounts.notifications import notify
 from applications.models import Interview
 
 PRODID = "-//Recruitment platform//Interviews//EN"
@@ -138,6 +140,19 @@ def _email(interview: Interview, user: User, kind: str, ics: bytes, *, now: date
     )
 
 
+def _candidate_notify(interview: Interview, kind: str) -> None:
+    """The candidate's in-app notification (and web push, per their preferences)."""
+    job = interview.application.job
+    notify(
+        user=interview.application.candidate,
+        kind=NotificationKind.INTERVIEW_UPDATE,
+        title=_SUBJECTS[kind].format(title=f"{job.title} at {job.company.name}"),
+        body=f"{_OPENINGS[kind]} {_when(interview)}",
+        url=reverse("me-dashboard"),
+        dedupe_key=f"interview:{interview.pk}:{interview.sequence}:{kind}",
+    )
+
+
 def _recipients(interview: Interview, users: Collection[User]) -> list[User]:
     """`users` less a candidate who switched interview updates off."""
     candidate_id = interview.application.candidate_id
@@ -168,6 +183,7 @@ def interview_invites_queue(
     emails = [
         _email(interview, user, kind, ics, now=now) for user in _recipients(interview, attendees)
     ]
+    _candidate_notify(interview, kind)
     if removed:
         dropped = interview_calendar(interview, attendees=removed, cancel=True)
         emails += [_email(interview, user, CANCELLED, dropped, now=now) for user in removed]
@@ -194,6 +210,7 @@ def interview_reminders_queue(*, now: datetime | None = None) -> int:
     for interview in due:
         attendees = [interview.application.candidate, *interview.interviewers.all()]
         ics = interview_calendar(interview, attendees=attendees)
+        _candidate_notify(interview, REMINDER)
         emails += [
             _email(interview, user, REMINDER, ics, now=now)
             for user in _recipients(interview, attendees)

@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.unread_notifications",
             ],
         },
     },
@@ -342,6 +343,27 @@ WEBHOOK_BATCH_SIZE = env.int("WEBHOOK_BATCH_SIZE", default=100)
 # (checked when an endpoint is saved and again, by DNS, at every send). Off in production: the
 # server must not be a proxy into its own network (SSRF).
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=DEBUG)
+# --- Web push (accounts.push) -----------------------------------------------------------------
+# VAPID: the private key as base64url of its 32 raw bytes (what `web-push generate-vapid-keys`
+# prints) or of its DER; the public key browsers subscribe with (base64url, uncompressed point)
+# is derived from it and, when VAPID_PUBLIC_KEY is set, must match it. With no private key,
+# DEBUG makes one and keeps it in VAPID_DEV_KEY_FILE (under .data/, never committed); without
+# DEBUG web push is off and the notification settings page says so.
+VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="")
+VAPID_PUBLIC_KEY = env.str("VAPID_PUBLIC_KEY", default="")
+VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="")  # mailto:… or https://…; else From's mailto
+VAPID_DEV_KEY_FILE = BASE_DIR / ".data" / "vapid_private_key.txt"
+# Seconds to wait for the push service; how long it keeps a message for an offline browser.
+PUSH_TIMEOUT = env.float("PUSH_TIMEOUT", default=10.0)
+PUSH_TTL = env.int("PUSH_TTL", default=24 * 3600)
+# Attempts per push, then it fails; the waits double from PUSH_RETRY_SECONDS up to the cap.
+PUSH_MAX_ATTEMPTS = env.int("PUSH_MAX_ATTEMPTS", default=6)
+PUSH_RETRY_SECONDS = env.int("PUSH_RETRY_SECONDS", default=60)
+PUSH_RETRY_MAX_SECONDS = env.int("PUSH_RETRY_MAX_SECONDS", default=3600)
+PUSH_BATCH_SIZE = env.int("PUSH_BATCH_SIZE", default=100)
+# Plain-http endpoints on 127.0.0.1 and non-public targets (a local fake push service in
+# development and tests). Off in production: the server must not POST into its own network.
+PUSH_ALLOW_PRIVATE_TARGETS = env.bool("PUSH_ALLOW_PRIVATE_TARGETS", default=DEBUG)
 # Names of choice sets that several API fields share (drf-spectacular warns otherwise).
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),

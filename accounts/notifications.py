@@ -1,0 +1,146 @@
+"""In-app notifications and the one entry point that makes them: `notify`.
+
+`notify` writes the notification (once per `dedupe_key`) and, when the person wants that kind
+by web push and web push is set up, a push per subscribed browser through the push outbox
+(accounts.push). Email stays with the callers, which queue it in the same transaction through
+accounts.mail per the email half of the preferences.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts.models import (
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    User,
+)
+from accounts.push import push_enabled, pushes_queue
+from accounts.services import audit_record
+
+# The preference that switches web push of each kind on or off.
+PUSH_PREFERENCE = {
+    NotificationKind.APPLICATION_UPDATE: "application_updates_push",
+    NotificationKind.INTERVIEW_UPDATE: "interview_updates_push",
+    NotificationKind.MATCH_DIGEST: "match_digest_push",
+}
+# What the notification settings page changes.
+SETTINGS_FIELDS = frozenset(
+    {
+        "application_updates",
+        "application_updates_push",
+        "interview_updates",
+        "interview_updates_push",
+        "match_digest",
+        "match_digest_push",
+    }
+)
+
+
+def notification_preference_get(*, user: User) -> NotificationPreference:
+    """The person's preferences; the defaults (unsaved) when they never changed any."""
+    return NotificationPreference.objects.filter(user=user).first() or NotificationPreference(
+        user=user
+    )
+
+
+def _wants_push(user: User, kind: str) -> bool:
+    field = PUSH_PREFERENCE[kind]
+    value = NotificationPreference.objects.filter(user=user).values_list(field, flat=True).first()
+    return NotificationPreference._meta.get_field(field).default if value is None else value
+
+
+def notify(
+    *,
+    user: User,
+    kind: str,
+    title: str,
+    dedupe_key: str,
+    body: str = "",
+    url: str = "",
+) -> Notification:
+    """Add a notification to `user`'s list unless one with `dedupe_key` is there already, and
+    queue its web push per their preferences. Call it inside the transaction of the change it
+    reports: both are written with it (or not at all), and the push leaves after the commit.
+
+    `url` is a path on this site (what opening the notification shows).
+    """
+    existing = Notification.objects.filter(dedupe_key=dedupe_key).first()
+    if existing is not None:
+        return existing
+    notification = Notification(
+        user=user,
+        kind=kind,
+        title=" ".join(title.split())[:200],
+        body=body.strip()[:1000],
+        url=url,
+        dedupe_key=dedupe_key,
+    )
+    notification.full_clean(exclude=["user"], validate_unique=False)
+    try:
+        # A concurrent writer of the same key waits for ours to commit, fails here, takes ours.
+        with transaction.atomic():
+            notification.save(force_insert=True)
+    except IntegrityError:
+        existing = Notification.objects.filter(dedupe_key=dedupe_key).first()
+        if existing is None:
+            raise
+        return existing
+    if _wants_push(user, kind) and push_enabled():
+        pushes_queue(notification=notification)
+    return notification
+
+
+def notification_mark_read(*, notification: Notification) -> Notification:
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+            read_at=notification.read_at
+        )
+    return notification
+
+
+def notifications_mark_all_read(*, user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def notification_settings_update(*, user: User, values: dict[str, Any]) -> NotificationPreference:
+    """Change which notifications the person gets, by email and by web push."""
+    unknown = sorted(set(values) - SETTINGS_FIELDS)
+    if unknown:
+        raise ValidationError({name: "This field cannot be changed here." for name in unknown})
+    preference, _ = NotificationPreference.objects.select_for_update().get_or_create(user=user)
+    changes = {
+        name: [getattr(preference, name), value]
+        for name, value in values.items()
+        if getattr(preference, name) != value
+    }
+    if not changes:
+        return preference
+    for name, (_, value) in changes.items():
+        setattr(preference, name, value)
+    preference.full_clean(exclude=["user"])
+    preference.save(update_fields=[*changes, "updated_at"])
+    audit_record(action="notifications.updated", actor=user, target=preference, changes=changes)
+    return preference
+
+
+# --- Reads ------------------------------------------------------------------------------------
+
+
+def notification_list(*, user: User) -> QuerySet[Notification]:
+    """The person's notifications, newest first."""
+    return Notification.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def notification_unread_count(*, user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
