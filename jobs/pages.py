@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from xml.sax.saxutils import escape as xml_escape
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -25,7 +25,7 @@ from django.views.decorators.http import require_safe
 from jobs import jsonld, selectors
 from jobs.models import Job
 from jobs.search import SORTS, JobSearchResult, search_jobs
-from jobs.services import search_query_log
+from jobs.services import search_click_record, search_query_log
 
 PAGE_SIZE = 20
 SITEMAP_SECTION_SIZE = 10_000  # ids per sitemap section: never more URLs than this in one
@@ -208,13 +208,17 @@ def board(request: HttpRequest) -> HttpResponse:
     state = _board_state(request.path, request.GET)
     typed = state.q
     result, errors = _search(state)
+    logged = None
     if result.query and result.page == 1:
-        search_query_log(result=result, user=request.user, session_key=request.session.session_key)
+        session_key = request.session.session_key
+        logged = search_query_log(result=result, user=request.user, session_key=session_key)
     state.page = str(result.page)
     cards = [
         {
             "hit": hit,
-            "url": _job_path(hit.job),
+            # A result opened from a logged search says so, for the click-through analytics.
+            "url": _job_path(hit.job)
+            + (f"?{urlencode({'search': logged.pk, 'position': hit.position})}" if logged else ""),
             "place": job_place(hit.job),
             "salary": job_salary(hit.job),
         }
@@ -293,6 +297,7 @@ def job_detail(request: HttpRequest, company_slug: str, slug: str) -> HttpRespon
         context = {"nav": "jobs", "job": gone, "search_url": search_url}
         return render(request, "jobs/job_gone.html", context, status=410)
 
+    _record_click(request, job)
     skills = selectors.job_public_skills(job=job)
     job.skill_names = [job_skill.skill.name for job_skill in skills]
     url = settings.SITE_URL + request.path
@@ -319,6 +324,26 @@ def job_detail(request: HttpRequest, company_slug: str, slug: str) -> HttpRespon
         "site_name": SITE_NAME,
     }
     return render(request, "jobs/job_detail.html", context)
+
+
+def _record_click(request: HttpRequest, job: Job) -> None:
+    """Record that the job was opened from a search's results (?search=id&position=n); a
+    link that is not one is ignored, as it only feeds analytics."""
+    search_id, position = request.GET.get("search", ""), request.GET.get("position", "")
+    if not (search_id.isdigit() and position.isdigit() and len(search_id) < 19):
+        return
+    logged = selectors.search_query_get(pk=int(search_id))
+    if logged is None:
+        return
+    try:
+        search_click_record(
+            search=logged,
+            job=job,
+            position=min(int(position), 32_767),
+            session_key=request.session.session_key,
+        )
+    except (PermissionDenied, ValidationError):
+        pass  # another session's search, or position 0: not a click to count
 
 
 # --- Feed, sitemap, robots.txt ----------------------------------------------------------------

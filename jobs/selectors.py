@@ -276,3 +276,8 @@ def job_public_skills(*, job: Job) -> list[JobSkill]:
         .select_related("skill")
         .order_by("-required", "skill__name")
     )
+
+
+def search_query_get(*, pk: int) -> SearchQuery | None:
+    """A logged search, for recording the result opened from it."""
+    return SearchQuery.objects.filter(pk=pk).first()

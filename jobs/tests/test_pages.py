@@ -142,7 +142,7 @@ def test_several_filters_and_salary_and_posted_date(client):
 
     html = plain(response)
     assert "Rich Go Dev" in html and "Cheap Go Dev" not in html and "Old Rich" not in html
-    assert f'href="{job_url(rich)}"' in html
+    assert f'href="{job_url(rich)}?search=' in html
     assert 'type="radio" name="salary_min" value="75000" id="f-salary_min-2" checked' in html
     assert 'name="posted_within_days" value="7"' in html
     assert "90,000–120,000 EUR per year" in html
@@ -273,6 +273,39 @@ def test_no_results_offer_links_that_drop_each_filter(client):
     assert parse_qs(urlsplit(urls["Country: FR"]).query) == {"q": ["elixir"], "remote": ["remote"]}
     assert parse_qs(urlsplit(urls["any filter"]).query) == {"q": ["elixir"]}
     assert "Elixir Developer" in plain(client.get(urls["any filter"]))
+
+
+def test_opening_a_result_records_the_click_once(client):
+    job = make_job("Haskell Developer")
+    html = text(client.get("/jobs/", {"q": "haskell"}))
+    logged = SearchQuery.objects.get()
+    link = f"{job_url(job)}?search={logged.pk}&amp;position=1"
+    assert f'href="{link}"' in html
+
+    assert client.get(link.replace("&amp;", "&")).status_code == 200
+    logged.refresh_from_db()
+    assert (logged.clicked_job, logged.clicked_position) == (job, 1)
+    assert logged.clicked_at is not None
+
+
+@pytest.mark.parametrize("params", ["search=abc&position=1", "search=99999999&position=1",
+                                    "search={pk}&position=0", "search={pk}&position=x",
+                                    "search=99999999999999999999999&position=1"])  # fmt: skip
+def test_a_bad_click_link_still_shows_the_job(client, params):
+    job = make_job("Haskell Developer")
+    logged = SearchQuery.objects.create(query="haskell", result_count=1)
+    response = client.get(f"{job_url(job)}?{params.format(pk=logged.pk)}")
+    assert response.status_code == 200
+    logged.refresh_from_db()
+    assert logged.clicked_at is None
+
+
+def test_another_sessions_search_gets_no_click(client):
+    job = make_job("Haskell Developer")
+    logged = SearchQuery.objects.create(query="haskell", result_count=1, session_hash="f" * 64)
+    assert client.get(f"{job_url(job)}?search={logged.pk}&position=1").status_code == 200
+    logged.refresh_from_db()
+    assert logged.clicked_at is None
 
 
 # --- The job page --------------------------------------------------------------------------
