@@ -1,7 +1,100 @@
-"""Candidate pages about their data: download it, delete the account."""
+"""Candidate pages about their data: download it, delete the account (accounts.privacy)."""
 
-from django.http import Http404
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.privacy import (
+    account_erase,
+    account_erase_refusal,
+    account_export,
+    account_memberships,
+)
+from recruitment.api import ApplicationError
 
 
+class AccountDeleteForm(forms.Form):
+    """Confirm with the password, or, for an account without one (Clerk), the email address."""
+
+    confirm = forms.CharField(max_length=254, strip=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.by_password = user.has_usable_password()
+        field = self.fields["confirm"]
+        if self.by_password:
+            field.label = "Your password"
+            field.widget = forms.PasswordInput(attrs={"autocomplete": "current-password"})
+            field.error_messages["required"] = "Enter your password to confirm."
+        else:
+            field.label = "Your email address"
+            field.widget = forms.EmailInput(attrs={"autocomplete": "email"})
+            field.error_messages["required"] = "Enter your email address to confirm."
+
+    def clean_confirm(self) -> str:
+        value = self.cleaned_data["confirm"]
+        if self.by_password:
+            if not self.user.check_password(value):
+                raise forms.ValidationError("That is not your password.", code="mismatch")
+        elif value.strip().lower() != self.user.email.lower():
+            raise forms.ValidationError("That is not your email address.", code="mismatch")
+        return value
+
+
+@login_required
+@require_GET
 def privacy(request):
-    raise Http404
+    return render(request, "privacy/index.html", {"nav": "profile"})
+
+
+@login_required
+@require_POST
+def privacy_export(request):
+    archive = account_export(user=request.user, ip_address=request.META.get("REMOTE_ADDR"))
+    response = FileResponse(
+        archive,
+        as_attachment=True,
+        filename=f"my-data-{timezone.now():%Y-%m-%d}.zip",
+        content_type="application/zip",
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def privacy_delete(request):
+    refusal = account_erase_refusal(user=request.user)
+    form = AccountDeleteForm(request.POST if request.method == "POST" else None, user=request.user)
+    if request.method == "POST" and refusal is None and form.is_valid():
+        try:
+            account_erase(user=request.user)
+        except ApplicationError as error:  # became the last owner meanwhile
+            refusal = error.message
+        else:
+            logout(request)
+            return redirect("me-privacy-deleted")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "privacy/delete.html",
+        {
+            "nav": "profile",
+            "form": form,
+            "refusal": refusal,
+            "memberships": account_memberships(user=request.user),
+        },
+        status=409 if refusal and request.method == "POST" else status,
+    )
+
+
+@require_GET
+def privacy_deleted(request):
+    return render(request, "privacy/deleted.html")

@@ -7,6 +7,8 @@ class ApplicationsConfig(AppConfig):
 
     def ready(self):
         from accounts.registry import on_company_created
+        from applications.privacy import privacy_register
         from applications.services import stage_template_create
 
         on_company_created(stage_template_create)
+        privacy_register()

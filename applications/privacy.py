@@ -1,0 +1,207 @@
+"""The applications part of the privacy registry (accounts.privacy): a candidate's
+applications, consents, interviews, offers and documents, exported as the candidate sees them
+and erased for good.
+
+The export shows what the candidate is shown: a stage by its candidate label, never the
+company's internal stage names, ratings, notes or scorecards. Erasure deletes the applications
+(with their history, interviews, offers and notes) and the candidate's documents, and deletes the
+documents' files from storage once the deletion is committed.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.files.storage import storages
+from django.db import transaction
+from django.db.models import Prefetch, Q
+
+from accounts.models import User
+from accounts.privacy import Erasure, Export, ExportFile, privacy_part_register
+from applications.documents import STORAGE_ERRORS
+from applications.models import (
+    Application,
+    Document,
+    Interview,
+    Note,
+    Offer,
+    Scorecard,
+    Stage,
+    StageChange,
+)
+
+logger = logging.getLogger(__name__)
+
+STORAGE = "private"
+
+
+def _stage_label(stage: Stage) -> str:
+    return stage.candidate_label or stage.get_kind_display()
+
+
+def _archive_name(document: Document) -> str:
+    return f"files/{document.pk}-{document.original_name}"
+
+
+def applications_export(*, user: User) -> Export:
+    applications = (
+        Application.objects.filter(candidate=user)
+        .select_related("job__company", "stage")
+        .prefetch_related(
+            Prefetch(
+                "stage_changes",
+                queryset=StageChange.objects.select_related("to_stage").order_by(
+                    "created_at", "id"
+                ),
+            ),
+            Prefetch("interviews", queryset=Interview.objects.order_by("starts_at")),
+            Prefetch(
+                "offers",
+                queryset=Offer.objects.exclude(status=Offer.Status.DRAFT).order_by("created_at"),
+            ),
+        )
+        .order_by("created_at", "id")
+    )
+    documents = list(
+        Document.objects.filter(Q(owner=user) | Q(application__candidate=user)).order_by(
+            "created_at", "id"
+        )
+    )
+    return Export(
+        parts={
+            "applications": [_application_data(a) for a in applications],
+            "consents": [
+                {
+                    "application": a.pk,
+                    "job": a.job.title,
+                    "company": a.job.company.name,
+                    "processing": a.consent_processing,
+                    "retention_for_future_roles": a.consent_retention,
+                    "given_at": a.consented_at,
+                }
+                for a in applications
+            ],
+            "documents": [
+                {
+                    "id": d.pk,
+                    "kind": d.get_kind_display(),
+                    "name": d.original_name,
+                    "content_type": d.content_type,
+                    "size": d.size,
+                    "sha256": d.sha256,
+                    "application": d.application_id,
+                    "uploaded_at": d.created_at,
+                    "text_extraction": d.get_status_display(),
+                    "extracted_text": d.extracted_text,
+                    "parsed": d.parsed,
+                    "file": _archive_name(d),
+                }
+                for d in documents
+            ],
+        },
+        files=[
+            ExportFile(name=_archive_name(d), storage=STORAGE, key=d.storage_key) for d in documents
+        ],
+    )
+
+
+def _application_data(application: Application) -> dict[str, Any]:
+    job = application.job
+    labels = {q.get("key"): q.get("label") or q.get("key") for q in job.questions or []}
+    return {
+        "id": application.pk,
+        "job": {"id": job.pk, "title": job.title, "company": job.company.name},
+        "applied_at": application.created_at,
+        "source": application.get_source_display(),
+        "status": application.get_status_display(),
+        "stage": _stage_label(application.stage),
+        "timeline": [
+            {
+                "stage": _stage_label(change.to_stage),
+                "status": Application.Status(change.status).label,
+                "at": change.created_at,
+            }
+            for change in application.stage_changes.all()
+        ],
+        "cover_letter": application.cover_letter,
+        "answers": [
+            {"question": labels.get(key, key), "answer": value}
+            for key, value in (application.answers or {}).items()
+        ],
+        "consents": {
+            "processing": application.consent_processing,
+            "retention_for_future_roles": application.consent_retention,
+            "given_at": application.consented_at,
+        },
+        "interviews": [
+            {
+                "title": i.title,
+                "starts_at": i.starts_at,
+                "ends_at": i.ends_at,
+                "timezone": i.timezone,
+                "location": i.location,
+                "meeting_url": i.meeting_url,
+                "status": i.get_status_display(),
+            }
+            for i in application.interviews.all()
+        ],
+        "offers": [
+            {
+                "salary": o.salary,
+                "currency": o.currency,
+                "period": o.get_salary_period_display(),
+                "start_date": o.start_date,
+                "status": o.get_status_display(),
+                "sent_at": o.sent_at,
+                "responded_at": o.responded_at,
+            }
+            for o in application.offers.all()
+        ],
+    }
+
+
+def applications_erase(*, user: User, erasure: Erasure) -> dict[str, int]:
+    applications = Application.objects.filter(candidate=user)
+    documents = Document.objects.filter(Q(owner=user) | Q(application__candidate=user))
+    interviews = Interview.objects.filter(application__candidate=user)
+    related = {
+        "applications.application": applications,
+        "applications.stagechange": StageChange.objects.filter(application__candidate=user),
+        "applications.document": documents,
+        "applications.interview": interviews,
+        "applications.scorecard": Scorecard.objects.filter(interview__application__candidate=user),
+        "applications.offer": Offer.objects.filter(application__candidate=user),
+        "applications.note": Note.objects.filter(application__candidate=user),
+    }
+    counts: dict[str, int] = {}
+    for label, rows in related.items():
+        ids = list(rows.values_list("pk", flat=True))
+        erasure.add_subjects(label, ids)
+        counts[label.split(".")[1] + "s"] = len(ids)
+    keys = list(documents.values_list("storage_key", flat=True))
+    documents.delete()
+    applications.delete()  # their history, interviews, scorecards, offers and notes with them
+    # As a company member, they leave the panels of interviews still to come.
+    counts["panels_left"] = Interview.interviewers.through.objects.filter(
+        user_id=user.pk, interview__status=Interview.Status.SCHEDULED
+    ).delete()[0]
+    transaction.on_commit(lambda: _files_delete(keys), robust=True)
+    return counts
+
+
+def _files_delete(keys: list[str]) -> None:
+    storage = storages[STORAGE]
+    failed = 0
+    for key in keys:
+        try:
+            storage.delete(key)
+        except STORAGE_ERRORS:
+            failed += 1
+    if failed:
+        # The rows are gone; the key names no one. An operator deletes what is left.
+        logger.error("erased documents left in storage", extra={"count": failed})
+
+
+def privacy_register() -> None:
+    privacy_part_register(name="applications", export=applications_export, erase=applications_erase)
