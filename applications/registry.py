@@ -37,3 +37,23 @@ def application_match(application) -> dict | None:
         if (found := reader(application=application)) is not None:
             return found
     return None
+
+
+# candidate user, limit → [{"id", "job", "score", "summary", "matched_skills",
+# "missing_skills", "reasons"}]: their best undismissed matches, on open jobs not applied to
+CandidateMatches = Callable[..., list[dict]]
+_candidate_matches: list[CandidateMatches] = []
+
+
+def on_candidate_matches(reader: CandidateMatches) -> CandidateMatches:
+    """Register `reader(user=..., limit=...)`, giving the dashboard's "Jobs for you"."""
+    if reader not in _candidate_matches:
+        _candidate_matches.append(reader)
+    return reader
+
+
+def candidate_matches(*, user, limit: int) -> list[dict]:
+    found: list[dict] = []
+    for reader in _candidate_matches:
+        found += reader(user=user, limit=limit)
+    return found[:limit]

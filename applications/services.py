@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
+from accounts.mail import email_queue
 from accounts.models import Company, User
 from accounts.permissions import person_of, require_perm
 from accounts.services import audit_record, user_create
 from accounts.webhooks import webhook_event_emit
 from applications import uploads
+from applications.answers import answers_clean
 from applications.documents import document_attach
 from applications.emails import stage_change_email_queue
 from applications.models import Application, Document, EmailTemplate, Stage, StageChange
@@ -75,6 +79,23 @@ def application_submit(
         raise ApplicationError("This job is not open for applications.", code="job_not_open")
     if Application.objects.filter(job=job, candidate=candidate).exists():
         raise ApplicationError("You have already applied to this job.", code="already_applied")
+    # A person applying for themselves answers the required questions; a member or partner
+    # sending a sourced candidate may not know every answer.
+    applying_themselves = actor is None or getattr(actor, "pk", None) == candidate.pk
+    try:
+        answers = answers_clean(
+            questions=job.questions, answers=answers or {}, require=applying_themselves
+        )
+    except ValidationError as error:
+        raise ValidationError(
+            {
+                "answers": [
+                    f"{key}: {message}"
+                    for key, messages in error.message_dict.items()
+                    for message in messages
+                ]
+            }
+        ) from None
     now = timezone.now()
     stage = _stage_of_kind(job.company_id, Stage.Kind.APPLIED)
     application = Application(
@@ -105,7 +126,9 @@ def application_submit(
         actor=person_of(submitter),  # None when an API key sent it; the audit names the key
         created_at=now,
     )
-    stage_change_email_queue(application=application, change=change)  # e.g. "we got it"
+    emailed = stage_change_email_queue(application=application, change=change)  # "we got it"?
+    if not emailed and applying_themselves:
+        application_receipt_queue(application=application)
     audit_record(
         action="application.submitted",
         actor=submitter,
@@ -118,6 +141,32 @@ def application_submit(
         data={"application": application_event_data(application)},
     )
     return application
+
+
+def application_receipt_queue(*, application: Application) -> bool:
+    """Confirm to a candidate that their application arrived, once, when the company sends no
+    email of its own for the first stage. Returns whether the email is new."""
+    job, candidate = application.job, application.candidate
+    greeting = f"Hello {candidate.full_name}," if candidate.full_name else "Hello,"
+    body = "\n\n".join(
+        [
+            greeting,
+            f"Thank you for applying for {job.title} at {job.company.name}. "
+            "We have received your application and will let you know how it goes.",
+            f"Follow it, or withdraw it, on your dashboard: {settings.SITE_URL}"
+            f"{reverse('me-dashboard')}",
+        ]
+    )
+    _, created = email_queue(
+        to=candidate.email,
+        kind="application.received",
+        subject=f"We received your application: {job.title} at {job.company.name}",
+        body_text=body + "\n",
+        dedupe_key=f"application-received:{application.pk}",
+        user=candidate,
+        refs=[application.pk],
+    )
+    return created
 
 
 def application_event_data(application: Application) -> dict:

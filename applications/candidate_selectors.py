@@ -1,0 +1,154 @@
+"""Reads for a candidate's own pages: their applications with a timeline in the words the
+company shows candidates (never its internal stage names), their upcoming interviews, and the
+resumes they may send again."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from applications.models import Application, Document, Interview, Stage, StageChange
+from applications.selectors import candidate_application_list
+from jobs.models import Job
+
+# Job columns a candidate's list never shows (wide text, the search index, the vector).
+_JOB_HEAVY = (
+    "job__description_html",
+    "job__description_text",
+    "job__search_vector",
+    "job__embedding",
+    "job__skills_text",
+)
+RESUMES_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    label: str
+    at: datetime
+
+
+# How each status reads to the candidate, and the tag class it wears.
+STATUS_WORDS: dict[str, tuple[str, str]] = {
+    Application.Status.ACTIVE: ("In progress", ""),
+    Application.Status.REJECTED: ("Not selected this time", "tag-missing"),
+    Application.Status.WITHDRAWN: ("Withdrawn", "tag-missing"),
+    Application.Status.HIRED: ("Hired: congratulations!", "tag-good"),
+}
+
+
+def stage_candidate_label(stage: Stage) -> str:
+    """What candidates see of a stage: the company's candidate label, else its kind's name."""
+    return stage.candidate_label or Stage.Kind(stage.kind).label
+
+
+def application_timeline(application: Application) -> list[TimelineStep]:
+    """The application's history as the candidate sees it: one step each time the
+    candidate-facing label changes (internal moves between stages that read the same, and
+    history rows without a move, add nothing), oldest first."""
+    steps: list[TimelineStep] = []
+    for change in application.stage_changes.all():
+        if change.status == Application.Status.WITHDRAWN:
+            label = "You withdrew your application"
+        else:
+            label = stage_candidate_label(change.to_stage)
+        if steps and steps[-1].label == label:
+            continue
+        steps.append(TimelineStep(label=label, at=change.created_at))
+    return steps
+
+
+def candidate_dashboard_applications(*, candidate: User) -> list[Application]:
+    """The candidate's applications, newest first, each with `timeline`, `status_words` and
+    `status_class`, in two queries."""
+    changes = StageChange.objects.select_related("to_stage").order_by("created_at", "id")
+    applications = list(
+        candidate_application_list(candidate=candidate)
+        .defer(*_JOB_HEAVY)
+        .prefetch_related(Prefetch("stage_changes", queryset=changes))
+    )
+    for application in applications:
+        application.timeline = application_timeline(application)
+        application.status_words, application.status_class = STATUS_WORDS[application.status]
+        application.current_label = stage_candidate_label(application.stage)
+    return applications
+
+
+def candidate_application(*, candidate: User, application_id: int) -> Application | None:
+    """One of the candidate's applications; None for a missing one and another person's."""
+    return (
+        candidate_application_list(candidate=candidate)
+        .defer(*_JOB_HEAVY)
+        .filter(pk=application_id)
+        .first()
+    )
+
+
+def candidate_upcoming_interviews(
+    *, candidate: User, now: datetime | None = None
+) -> QuerySet[Interview]:
+    """Scheduled interviews of the candidate's active applications that are not over yet,
+    soonest first."""
+    now = now or timezone.now()
+    return (
+        Interview.objects.filter(
+            application__candidate=candidate,
+            application__status=Application.Status.ACTIVE,
+            status=Interview.Status.SCHEDULED,
+            ends_at__gt=now,
+        )
+        .select_related("application__job__company")
+        .defer(*(f"application__{column}" for column in _JOB_HEAVY))
+        .order_by("starts_at", "pk")
+    )
+
+
+def candidate_interview(*, candidate: User, interview_id: int) -> Interview | None:
+    """One of the candidate's interviews; None for a missing one and another person's."""
+    return (
+        Interview.objects.filter(pk=interview_id, application__candidate=candidate)
+        .select_related("application__candidate", "application__job__company")
+        .first()
+    )
+
+
+def candidate_resumes(*, candidate: User, limit: int = RESUMES_SHOWN) -> list[Document]:
+    """The candidate's resumes to send again, newest first, one per distinct file (each
+    application keeps its own copy of the same file)."""
+    seen: set[str] = set()
+    resumes: list[Document] = []
+    documents = (
+        Document.objects.filter(owner=candidate, kind=Document.Kind.RESUME)
+        .exclude(status=Document.Status.FAILED)
+        .only("pk", "original_name", "sha256", "created_at", "owner_id", "application_id")
+        .order_by("-created_at", "-pk")[:50]
+    )
+    for document in documents:
+        if document.sha256 in seen:
+            continue
+        seen.add(document.sha256)
+        resumes.append(document)
+        if len(resumes) == limit:
+            break
+    return resumes
+
+
+def candidate_application_of_job(*, candidate: User, job_id: int) -> Application | None:
+    return Application.objects.filter(candidate=candidate, job_id=job_id).only("pk").first()
+
+
+def job_closed_get(*, company_slug: str, slug: str) -> Job | None:
+    """A job that took applications once and no longer does (closed, archived or past its
+    closing date), for a kind "no longer open" page; None for any other (drafts included)."""
+    return (
+        Job.objects.filter(company__slug=company_slug, slug=slug)
+        .exclude(status=Job.Status.DRAFT)
+        .filter(published_at__isnull=False)
+        .select_related("company")
+        .defer(*(column.removeprefix("job__") for column in _JOB_HEAVY))
+        .first()
+    )
