@@ -10,6 +10,7 @@ import zipfile
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -306,11 +307,23 @@ def test_the_sent_confirmation_forgets_the_address(person, person_client):
 
 
 def test_the_audit_trail_stays_append_only_outside_an_erasure(person):
-    from django.db import DatabaseError, transaction
-
     event = audit_record(action="profile.updated", actor=person, target=person)
-    with pytest.raises(DatabaseError), transaction.atomic():
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).update(actor_label="someone else")
+
+
+def test_an_erasure_may_change_the_personal_text_of_events_only(person):
+    event = audit_record(action="profile.updated", actor=person, target=person)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('accounts.audit_erasure', 'on', true)")
+        AuditEvent.objects.filter(pk=event.pk).update(actor_label=ERASED, changes={})
+        with pytest.raises(DatabaseError, match="personal text only"), transaction.atomic():
+            AuditEvent.objects.filter(pk=event.pk).update(action="nothing.happened")
+        with pytest.raises(DatabaseError, match="delete refused"), transaction.atomic():
+            AuditEvent.objects.filter(pk=event.pk).delete()
+    event.refresh_from_db()
+    assert (event.action, event.actor_label) == ("profile.updated", ERASED)
 
 
 def test_the_deleted_page_needs_no_login(client, db):
