@@ -146,12 +146,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "/"
+# A candidate lands on their dashboard (or ?next=); staff go to the back office (the adapter).
+LOGIN_REDIRECT_URL = "me-dashboard"
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
 ACCOUNT_UNIQUE_EMAIL = True
+# One address per account, changed on the email page and swapped in once the new one is verified.
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False  # a POST confirms: link scanners in mail filters can't
+ACCOUNT_EMAIL_NOTIFICATIONS = True  # password and email changes are mailed to the owner
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "Recruitment: "
+ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
