@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.cache import cache_control
@@ -208,6 +209,14 @@ def board(request: HttpRequest) -> HttpResponse:
     state = _board_state(request.path, request.GET)
     typed = state.q
     result, errors = _search(state)
+    if not result.results and result.total and result.page > result.num_pages:
+        # A page past the end (an old bookmark, a hand-made URL): show the last one.
+        errors.setdefault("page", []).append(
+            f"This search has {result.num_pages} page{pluralize(result.num_pages)}; "
+            "here is the last."
+        )
+        state.page = str(result.num_pages)
+        result, _ = _search(state)
     logged = None
     if result.query and result.page == 1:
         session_key = request.session.session_key
@@ -280,6 +289,8 @@ def _job_path(job: Job) -> str:
 
 def _summary(job: Job, length: int = 200) -> str:
     text = " ".join(job.description_text.split())
+    if not text:
+        return f"{job.title} at {job.company.name}"
     if len(text) <= length:
         return text
     return text[:length].rsplit(" ", 1)[0] + "…"

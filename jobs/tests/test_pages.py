@@ -222,6 +222,16 @@ def test_bad_parameters_give_a_message_and_the_rest_of_the_search(client, params
     assert "Rust Engineer" in html  # the search ran without the bad parameter
 
 
+def test_a_page_past_the_end_shows_the_last_page(client):
+    for n in range(22):
+        make_job(f"Scala Developer {n}", days_ago=n + 1)
+    response = client.get("/jobs/", {"q": "scala", "page": "7"})
+    html = plain(response)
+    assert response.status_code == 200
+    assert "<li>Page: This search has 2 pages; here is the last.</li>" in html
+    assert '<ol class="job-list" start="21">' in html and "No jobs found" not in html
+
+
 def test_a_bad_value_is_shown_beside_its_field_and_the_typed_query_kept(client):
     make_job("Rust Engineer")
     html = plain(client.get("/jobs/", {"q": "rust", "salary_min": "lots", "sort": "x"}))
