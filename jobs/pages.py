@@ -46,6 +46,7 @@ FILTERS = (
     ("skills", "skills", "Skills", True),
 )
 FACET_SHOWN = 8  # values shown before "More"
+FACET_MAX = 40  # values listed at most (the most frequent, and any selected)
 # What each parameter is called on the page, in messages about it.
 PARAMETER_LABELS = {
     "q": "Search",
@@ -151,6 +152,9 @@ def _facet_groups(state: _BoardState, result: JobSearchResult, errors) -> list[d
             for index, value in enumerate(facet.values)
             if value.count or value.selected
         ]
+        # Thousands of companies may match: list the most frequent (facets come sorted by
+        # count) and keep any selected one.
+        values = [v for i, v in enumerate(values) if i < FACET_MAX or v["selected"]]
         if not values:
             continue
         groups.append(

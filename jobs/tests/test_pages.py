@@ -148,6 +148,26 @@ def test_several_filters_and_salary_and_posted_date(client):
     assert "90,000–120,000 EUR per year" in html
 
 
+def test_long_facets_list_the_most_frequent_values_and_the_selected_ones(client, monkeypatch):
+    monkeypatch.setattr(pages, "FACET_MAX", 3)
+    monkeypatch.setattr(pages, "FACET_SHOWN", 2)
+    jobs = [make_job(f"Go Dev {n}", company=CompanyFactory(name=f"Firm {c}")) for n, c in
+            enumerate("ABCDZ")]  # fmt: skip
+    make_job("Go Dev 0 again", company=jobs[0].company)
+    last = jobs[-1].company
+
+    html = text(client.get("/jobs/", {"q": "go", "company": last.slug}))
+
+    facet = re.search(r"<legend>Company</legend>(.*?)</fieldset>", html, re.S).group(1)
+    listed = re.findall(r'name="company" value="([^"]+)"', facet)
+    # The three most frequent (two shown, one under "More"), then the selected one, which
+    # is not among them (each of the others has as many jobs, and sorts first by name).
+    assert listed[0] == jobs[0].company.slug  # two jobs: the most frequent
+    assert len(listed) == 4 and listed[-1] == last.slug
+    assert "<details" in facet
+    assert re.search(rf'value="{last.slug}" id="[^"]+" checked', html)
+
+
 def test_sorting_by_salary(client):
     make_job("Go Dev Low", salary_min=30_000, salary_max=40_000)
     make_job("Go Dev High", salary_min=90_000, salary_max=100_000)
