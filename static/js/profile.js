@@ -1,7 +1,10 @@
-// The profile's skills field: suggest taxonomy skills for the last comma-separated entry.
+// The profile page. Its skills field: suggest taxonomy skills for the last comma-separated entry.
 // Without this script the field still takes skill names typed by hand.
 (() => {
   "use strict";
+  // After a refused save, take keyboard and screen reader users to the summary of errors.
+  const errors = document.getElementById("profile-errors");
+  if (errors) errors.focus();
   const form = document.querySelector("form[data-skills-url]");
   const input = form && form.querySelector("[data-skills-input]");
   if (!input || !window.fetch) return;
