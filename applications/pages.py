@@ -237,7 +237,7 @@ def withdraw(request, pk: int):
     if application.status != Application.Status.ACTIVE:
         messages.info(request, "This application is already closed.")
         return redirect(reverse("me-dashboard") + f"#application-{application.pk}")
-    form = WithdrawForm(request.POST or None)
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             application_withdraw(

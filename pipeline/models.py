@@ -188,6 +188,12 @@ class Match(models.Model):
         help_text="No longer a match (below the threshold or ruled out); kept because it was "
         "notified, acted on or labelled.",
     )
+    dismissed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the candidate dismissed it: never shown to them again, and matching "
+        "keeps it dismissed.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -197,6 +203,10 @@ class Match(models.Model):
             models.UniqueConstraint(fields=["candidate", "job"], name="pipeline_match_unique"),
             CheckConstraint(
                 condition=Q(score__gte=0, score__lte=1), name="pipeline_match_score_range"
+            ),
+            CheckConstraint(
+                condition=~Q(status="dismissed") | Q(dismissed_at__isnull=False),
+                name="pipeline_match_dismissed_has_time",
             ),
         ]
         indexes = [

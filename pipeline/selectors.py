@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from applications.models import Application
+from jobs.models import Job
 from pipeline.models import Match, PipelineRun, Source
 
 # How old a source's last crawl may be before its schedule makes it due. Slightly under the
@@ -88,4 +90,65 @@ def match_of_application(*, application) -> dict | None:
         .values("score", "explanation", "score_parts")
         .first()
     )
+    return found
+
+
+# Job columns "Jobs for you" never shows (wide text, the search index, the vector).
+_JOB_HEAVY = ("description_html", "description_text", "search_vector", "embedding", "skills_text")
+
+
+def candidate_open_matches(*, user) -> QuerySet[Match]:
+    """`user`'s current matches they have not dismissed, on jobs open for applications that
+    they have not applied to, best first, with each job and its company."""
+    now = timezone.now()
+    applied = Application.objects.filter(job_id=OuterRef("job_id"), candidate=user)
+    return (
+        Match.objects.filter(
+            candidate__user=user,
+            stale_at__isnull=True,
+            dismissed_at__isnull=True,
+            status__in=[Match.Status.NEW, Match.Status.NOTIFIED],
+            job__status=Job.Status.OPEN,
+        )
+        .filter(Q(job__closes_at__isnull=True) | Q(job__closes_at__gt=now))
+        .exclude(Exists(applied))
+        .select_related("job__company")
+        .defer(*(f"job__{column}" for column in _JOB_HEAVY))
+        .order_by("-score", "-id")
+    )
+
+
+def candidate_match(*, user, match_id: int) -> Match | None:
+    """One of `user`'s matches; None for a missing one and another person's alike."""
+    return (
+        Match.objects.filter(pk=match_id, candidate__user=user)
+        .select_related("candidate", "job")
+        .defer(*(f"job__{column}" for column in _JOB_HEAVY))
+        .first()
+    )
+
+
+def candidate_jobs_for_you(*, user, limit: int) -> list[dict]:
+    """The dashboard's "Jobs for you" (applications.registry.on_candidate_matches): the best
+    of `candidate_open_matches`, each with what the candidate reads of its explanation."""
+    found = []
+    for match in candidate_open_matches(user=user)[:limit]:
+        explanation = match.explanation or {}
+        missing = explanation.get("missing_required_skills")
+        if missing is None:
+            missing = explanation.get("missing_skills") or []
+        found.append(
+            {
+                "id": match.pk,
+                "job": match.job,
+                "score": match.score,
+                "summary": explanation.get("summary") or "",
+                "matched_skills": [str(s) for s in explanation.get("matched_skills") or [] if s],
+                "nice_to_have": [
+                    str(s) for s in explanation.get("matched_nice_to_have") or [] if s
+                ],
+                "missing_skills": [str(s) for s in missing if s],
+                "reasons": [str(r) for r in explanation.get("reasons") or [] if r],
+            }
+        )
     return found

@@ -3,6 +3,7 @@ and a re-rank a recruiter can read (roles, skills, seniority, place, conditions)
 
 from pipeline.matching.services import (
     MatchResult,
+    match_dismiss,
     match_label,
     match_run,
     matches_for_candidate,
@@ -11,6 +12,7 @@ from pipeline.matching.services import (
 
 __all__ = [
     "MatchResult",
+    "match_dismiss",
     "match_label",
     "match_run",
     "matches_for_candidate",

@@ -21,7 +21,7 @@ from datetime import datetime
 
 import numpy as np
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
@@ -203,6 +203,30 @@ def match_label(*, match: Match, label: str, actor: User | None) -> Match:
     match.save(update_fields=["label", "labeled_by", "labeled_at", "updated_at"])
     audit_record(
         action="match.labelled", actor=actor, target=match, changes={"label": [old, label]}
+    )
+    return match
+
+
+@transaction.atomic
+def match_dismiss(*, match: Match, user: User) -> Match:
+    """Dismiss a match for its candidate (`user`): it is never shown to them again, and the
+    match stage, which keeps a row's status, never brings it back. Dismissing twice is a
+    no-op."""
+    if match.candidate.user_id != user.pk:
+        raise PermissionDenied("Only the candidate can dismiss their match.")
+    match = Match.objects.select_for_update().get(pk=match.pk)
+    if match.status == Match.Status.DISMISSED:
+        return match
+    old = match.status
+    match.status = Match.Status.DISMISSED
+    match.dismissed_at = timezone.now()
+    match.full_clean()
+    match.save(update_fields=["status", "dismissed_at", "updated_at"])
+    audit_record(
+        action="match.dismissed",
+        actor=user,
+        target=match,
+        changes={"status": [old, match.status]},
     )
     return match
 
