@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from functools import cache
+from importlib.resources import files
 
 from django import forms
 
@@ -36,20 +39,37 @@ PROFILE_FIELDS = (
 )
 
 
+@cache
+def country_names() -> dict[str, str]:
+    """ISO 3166-1 alpha-2 codes and their English names, from the IANA table tzdata ships."""
+    table = files("tzdata.zoneinfo").joinpath("iso3166.tab").read_text(encoding="utf-8")
+    rows = (line.split("\t", 1) for line in table.splitlines() if line and line[0] != "#")
+    return {code: name.strip() for code, name in rows}
+
+
+def _country_code_of(name: str) -> str | None:
+    key = name.strip().lower()
+    found = COUNTRIES.get(key)
+    if found:
+        return found
+    return next((code for code, known in country_names().items() if known.lower() == key), None)
+
+
 def skill_names(slugs: list[str]) -> list[str]:
     """The taxonomy's names of `slugs`, in their order (a slug no longer known stays as is)."""
     names = dict(Skill.objects.filter(slug__in=slugs).values_list("slug", "name"))
     return [names.get(slug, slug) for slug in slugs]
 
 
-def skills_resolve(text: str) -> tuple[list[str], list[str]]:
+def skills_resolve(text: str, *, kept: Iterable[str] = ()) -> tuple[list[str], list[str]]:
     """Split comma-separated skills and find each in the taxonomy by name, alias or slug.
+    Slugs in `kept` (the profile's own, perhaps gone from the taxonomy since) pass as they are.
     Return (slugs in order, without repeats; the spellings nobody knows)."""
     spellings = [part.strip() for part in _SKILL_SEPARATORS.split(text) if part.strip()]
     if not spellings:
         return [], []
     matcher = skill_matcher()
-    slugs_known = {term.slug for term in matcher.skills}
+    slugs_known = {term.slug for term in matcher.skills} | set(kept)
     slugs: list[str] = []
     unknown: list[str] = []
     for spelling in spellings:
@@ -124,6 +144,10 @@ class ProfileForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
     )
 
+    def __init__(self, *args, kept_skills: Iterable[str] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kept_skills = tuple(kept_skills)
+
     @classmethod
     def initial_of(cls, profile: CandidateProfile) -> dict:
         initial = {name: getattr(profile, name) for name in PROFILE_FIELDS}
@@ -135,13 +159,14 @@ class ProfileForm(forms.Form):
         value = self.cleaned_data["country"].strip()
         if not value:
             return ""
-        if _COUNTRY.fullmatch(value.upper()):
+        if _COUNTRY.fullmatch(value.upper()) and value.upper() in country_names():
             return value.upper()
-        code = COUNTRIES.get(value.lower())
-        hint = f" “{code}” for {value}" if code else ""
-        raise forms.ValidationError(
-            f"Use the two-letter country code{hint or ', e.g. DE or GB'}.", code="country"
-        )
+        code = _country_code_of(value)
+        if code:
+            message = f"Use the two-letter country code “{code}” for {value}."
+        else:
+            message = "Use a two-letter country code, e.g. DE, GB or US."
+        raise forms.ValidationError(message, code="country")
 
     def clean_phone(self) -> str:
         value = re.sub(r"[\s().-]", "", self.cleaned_data["phone"])
@@ -152,7 +177,7 @@ class ProfileForm(forms.Form):
         return value
 
     def clean_skills(self) -> list[str]:
-        slugs, unknown = skills_resolve(self.cleaned_data["skills"])
+        slugs, unknown = skills_resolve(self.cleaned_data["skills"], kept=self.kept_skills)
         if unknown:
             raise forms.ValidationError(
                 "We don't know %(skills)s. Check the spelling or pick a skill from the list.",

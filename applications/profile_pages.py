@@ -49,7 +49,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         return _suggestion_use(request)
     current = candidate_profile_of(user=request.user) or CandidateProfile(user=request.user)
     if request.method == "POST":
-        form = ProfileForm(request.POST)
+        form = ProfileForm(request.POST, kept_skills=current.skills)
         if form.is_valid():
             if current.pk is None:
                 current = candidate_profile_get_or_create(user=request.user)

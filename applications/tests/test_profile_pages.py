@@ -104,6 +104,19 @@ def test_saving_the_profile_stores_every_field_and_confirms_them(signed_in, prof
     assert "Your profile is saved." in page
 
 
+def test_a_skill_gone_from_the_taxonomy_stays_on_the_profile_it_was_on(signed_in, profile):
+    profile.skills = ["python", "cobol-85"]
+    profile.save()
+
+    html = signed_in.get(URL).content.decode()
+    assert 'value="Python, cobol-85"' in html
+    response = signed_in.post(URL, form_data(skills="Python, cobol-85, Django"))
+
+    assert response.status_code == 302
+    profile.refresh_from_db()
+    assert profile.skills == ["python", "cobol-85", "django"]
+
+
 def test_saving_creates_the_profile_of_someone_who_had_none(client, skills):
     user = UserFactory()
     client.force_login(user)
@@ -118,6 +131,8 @@ def test_saving_creates_the_profile_of_someone_who_had_none(client, skills):
     ("field", "value", "message"),
     [
         ("country", "Germany", "“DE” for Germany"),
+        ("country", "Atlantis", "Use a two-letter country code"),
+        ("country", "XX", "Use a two-letter country code"),
         ("desired_salary_currency", "euro", "Select a valid choice"),
         ("desired_salary_min", "-100", "greater than or equal to 0"),
         ("remote_preference", "moon", "Select a valid choice"),
