@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from allauth.core import ratelimit
 from django import forms
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -24,9 +25,10 @@ class AccountDeleteForm(forms.Form):
 
     confirm = forms.CharField(max_length=254, strip=False)
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, request, **kwargs):
         super().__init__(*args, **kwargs)
-        self.user = user
+        self.request = request
+        self.user = user = request.user
         self.by_password = user.has_usable_password()
         field = self.fields["confirm"]
         if self.by_password:
@@ -41,6 +43,12 @@ class AccountDeleteForm(forms.Form):
     def clean_confirm(self) -> str:
         value = self.cleaned_data["confirm"]
         if self.by_password:
+            # allauth's limit on re-entering a password (ACCOUNT_RATE_LIMITS["reauthenticate"]),
+            # so a borrowed session can't guess it here.
+            if not ratelimit.consume(self.request, action="reauthenticate", user=self.user):
+                raise forms.ValidationError(
+                    "Too many attempts. Wait a minute, then try again.", code="rate_limited"
+                )
             if not self.user.check_password(value):
                 raise forms.ValidationError("That is not your password.", code="mismatch")
         elif value.strip().lower() != self.user.email.lower():
@@ -72,7 +80,7 @@ def privacy_export(request):
 @require_http_methods(["GET", "POST"])
 def privacy_delete(request):
     refusal = account_erase_refusal(user=request.user)
-    form = AccountDeleteForm(request.POST if request.method == "POST" else None, user=request.user)
+    form = AccountDeleteForm(request.POST if request.method == "POST" else None, request=request)
     if request.method == "POST" and refusal is None and form.is_valid():
         try:
             account_erase(user=request.user)

@@ -8,6 +8,7 @@ import json
 import zipfile
 
 import pytest
+from allauth.core import ratelimit
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, connection, transaction
@@ -159,6 +160,28 @@ def test_a_wrong_password_keeps_everything(person, person_client):
     assert CandidateProfile.objects.filter(user=person).exists()
     assert not OutboundEmail.objects.filter(kind=CONFIRMATION_KIND).exists()
     assert person_client.get(PRIVACY).status_code == 200  # still logged in
+
+
+@pytest.fixture
+def rate_limit_cleared(person, rf):
+    """Forget the attempts afterwards: the counter lives in the shared cache, where a user with
+    the same id in the next test run would find it."""
+    yield
+    ratelimit.clear(rf.get("/"), action="reauthenticate", user=person)
+
+
+def test_guessing_the_password_is_rate_limited(person, person_client, rate_limit_cleared):
+    for _ in range(10):
+        assert (
+            "That is not your password."
+            in person_client.post(DELETE, {"confirm": "guess"}).content.decode()
+        )
+
+    response = person_client.post(DELETE, {"confirm": PASSWORD})
+
+    assert response.status_code == 400
+    assert "Too many attempts" in response.content.decode()
+    assert User.objects.get(pk=person.pk).is_active
 
 
 def test_an_empty_confirmation_is_an_inline_error(person_client):
