@@ -334,6 +334,32 @@ class PushSubscription(models.Model):
     def __str__(self):
         return f"Push subscription of {self.user} ({self.endpoint[:40]}…)"
 
+    @property
+    def browser_label(self) -> str:
+        """A label such as "Firefox on Linux", from the User-Agent it subscribed with."""
+        agent = self.user_agent
+        browsers = [
+            ("Edg/", "Edge"),
+            ("OPR/", "Opera"),
+            ("SamsungBrowser/", "Samsung Internet"),
+            ("Firefox/", "Firefox"),
+            ("Chrome/", "Chrome"),
+            ("Chromium/", "Chromium"),
+            ("Safari/", "Safari"),
+        ]
+        systems = [
+            ("Android", "Android"),
+            ("iPhone", "iOS"),
+            ("iPad", "iPadOS"),
+            ("Windows", "Windows"),
+            ("Mac OS X", "macOS"),
+            ("CrOS", "ChromeOS"),
+            ("Linux", "Linux"),
+        ]
+        browser = next((name for token, name in browsers if token in agent), "A browser")
+        system = next((name for token, name in systems if token in agent), "")
+        return f"{browser} on {system}" if system else browser
+
 
 class OutboundPush(models.Model):
     """The push outbox: one notification for one subscription, written in the business

@@ -299,14 +299,14 @@ def test_the_settings_page_lists_ones_browsers_and_says_when_push_is_off(
         endpoint="https://push.example.com/1",
         p256dh="k",
         auth="a",
-        user_agent="Firefox on Linux",
+        user_agent="Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0",
     )
     PushSubscription.objects.create(
         user=UserFactory(),
         endpoint="https://push.example.com/2",
         p256dh="k",
         auth="a",
-        user_agent="Someone else's Safari",
+        user_agent="Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Safari/604.1",
     )
     settings.VAPID_PRIVATE_KEY = ""
     settings.DEBUG = False
@@ -314,7 +314,7 @@ def test_the_settings_page_lists_ones_browsers_and_says_when_push_is_off(
     html = person_client.get(SETTINGS).content.decode()
 
     assert "Push notifications are not set up on this server." in html
-    assert "Firefox on Linux" in html and "Someone else" not in html
+    assert "Firefox on Linux" in html and "Safari on iOS" not in html
     assert "js/push.js" not in html
 
 

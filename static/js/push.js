@@ -79,7 +79,13 @@
       show(true);
       window.location.reload();
     }).catch(function (error) {
-      say(error.message || "Push notifications could not be turned on.");
+      if (error.name === "NotAllowedError") {
+        say("Your browser did not allow push notifications for this site.");
+      } else if (error instanceof DOMException) {
+        say("Push notifications could not be turned on in this browser (" + error.message + ").");
+      } else {
+        say(error.message || "Push notifications could not be turned on.");
+      }
     }).finally(function () {
       enable.disabled = false;
     });
