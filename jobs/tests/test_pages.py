@@ -536,6 +536,24 @@ def test_sitemap_index_lists_the_board_and_every_open_job(client, settings, monk
     assert client.get("/sitemap-jobs-9999.xml").status_code == 404
 
 
+def test_feed_sitemap_and_job_page_read_a_fixed_number_of_queries(
+    client, django_assert_num_queries
+):
+    jobs = [
+        make_job(f"Job {n}", skills=[("python", True)], embedding=vector(1, n)) for n in range(6)
+    ]
+    with django_assert_num_queries(1):
+        assert client.get(reverse("job-feed")).status_code == 200
+    with django_assert_num_queries(1):
+        assert client.get("/sitemap.xml").status_code == 200
+    section = jobs[0].pk // pages.SITEMAP_SECTION_SIZE
+    with django_assert_num_queries(1):
+        assert client.get(f"/sitemap-jobs-{section}.xml").status_code == 200
+    # The job, its skills, its embedding, the similar jobs (with their companies).
+    with django_assert_num_queries(4):
+        assert client.get(job_url(jobs[0])).status_code == 200
+
+
 def test_robots_txt_allows_jobs_and_points_to_the_sitemap(client, settings):
     settings.SITE_URL = "https://jobs.example.org"
     response = client.get("/robots.txt")
