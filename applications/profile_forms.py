@@ -106,6 +106,7 @@ class ProfileForm(forms.Form):
     )
     seniority = forms.ChoiceField(choices=[("", "Not set"), *Seniority.choices], required=False)
     skills = forms.CharField(
+        label="Skills you have",
         required=False,
         max_length=5_000,
         help_text="Separate skills with commas, e.g. Python, Django, PostgreSQL.",

@@ -152,6 +152,7 @@ def test_bad_input_shows_inline_errors_keeps_the_input_and_stores_nothing(
     assert response.status_code == 200
     assert message in html
     assert f'id="id_{field}_error"' in html  # the error is tied to its field
+    assert f'href="#id_{field}' in html  # and the summary on top leads to it
     assert 'aria-invalid="true"' in html
     assert 'value="Typed headline"' in html  # what was typed is kept
     profile.refresh_from_db()
