@@ -43,6 +43,7 @@ import json
 import re
 import tempfile
 import uuid
+import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -156,13 +157,13 @@ you uploaded them. Times are in UTC (ISO 8601).
 def account_export(*, user: User, ip_address: str | None = None) -> IO[bytes]:
     """Build the zip of everything held about `user`; return it as an open temporary file,
     positioned at its start (the caller streams and closes it). Audited."""
-    import zipfile
-
-    archive = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it)
+    archive = tempfile.TemporaryFile()  # the response closes it
     try:
         with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zipped:
             now = timezone.now()
-            zipped.writestr("README.txt", README.format(site="Recruitment", when=f"{now:%c}"))
+            zipped.writestr(
+                "README.txt", README.format(site="Recruitment", when=f"{now:%Y-%m-%d %H:%M}")
+            )
             names: set[str] = set()
             for part in privacy_parts():
                 export = part.export(user=user)
@@ -182,7 +183,7 @@ def account_export(*, user: User, ip_address: str | None = None) -> IO[bytes]:
                             for chunk in iter(lambda fh=fh: fh.read(1024 * 1024), b""):
                                 out.write(chunk)
                     except FileNotFoundError:
-                        continue  # the row says so (a missing file); nothing to add
+                        continue  # lost from storage: documents.json still lists it
         audit_record(action="privacy.exported", actor=user, target=user, ip_address=ip_address)
     except BaseException:
         archive.close()
