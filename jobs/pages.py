@@ -25,7 +25,7 @@ from django.views.decorators.http import require_safe
 
 from jobs import jsonld, selectors
 from jobs.models import Job
-from jobs.search import SORTS, JobSearchResult, search_jobs
+from jobs.search import MAX_QUERY_LENGTH, SORTS, JobSearchResult, search_jobs
 from jobs.services import search_click_record, search_query_log
 
 PAGE_SIZE = 20
@@ -107,11 +107,10 @@ def _search(state: _BoardState) -> tuple[JobSearchResult, dict[str, list[str]]]:
     """Search; a parameter the service refuses is reported and dropped, and the search run
     again without it."""
     errors: dict[str, list[str]] = {}
-    query = state.q
     for _ in range(3):
         try:
             result = search_jobs(
-                query=query,
+                query=state.q,
                 filters={name: value for name, value in state.filters.items() if value},
                 sort=state.sort,
                 page=state.page,
@@ -121,8 +120,8 @@ def _search(state: _BoardState) -> tuple[JobSearchResult, dict[str, list[str]]]:
             for name, messages in error.message_dict.items():
                 param = _SERVICE_NAMES.get(name, name)
                 errors.setdefault(param, []).extend(messages)
-                if param == "q":
-                    query = ""
+                if param == "q":  # too long: search with its beginning
+                    state.q = " ".join(state.q.split())[:MAX_QUERY_LENGTH]
                 elif param == "sort":
                     state.sort = "relevance"
                 elif param in ("page", "page_size"):
