@@ -104,7 +104,6 @@ class ApplyForm(forms.Form):
             label=label,
             required=required,
             max_length=ANSWER_MAX_LENGTH,
-            widget=forms.Textarea(attrs={"rows": 2}),
         )
 
     def question_fields(self) -> list[forms.BoundField]:

@@ -35,6 +35,8 @@ from recruitment.api import ApplicationError
 # Room for the multipart framing and the form's text fields around the one file.
 _MULTIPART_OVERHEAD = 128 * 1024
 JOBS_FOR_YOU = 6
+# The service's names of the form's fields, where they differ.
+_SERVICE_FIELDS = {"document": "resume_document"}
 
 
 class _OversizeDiscarded(uploads.UploadSizeLimitHandler):
@@ -177,8 +179,12 @@ def _apply(request, *, company_slug: str, slug: str):
         if error.code == "job_not_open":
             return _closed(request, job)
         return _apply_form(request, form, status=409, error=error.message)
-    except ValidationError as error:
+    except ValidationError as error:  # the copy of a reused resume refused, say
+        if not hasattr(error, "error_dict"):
+            form.add_error("resume", error.messages)
+            return _apply_form(request, form, status=uploads.rejection_status(error))
         for field, messages_ in error.message_dict.items():
+            field = _SERVICE_FIELDS.get(field, field)
             form.add_error(field if field in form.fields else None, messages_)
         return _apply_form(request, form, status=400)
     return redirect("me-application-submitted", pk=application.pk)

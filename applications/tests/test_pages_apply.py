@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -149,7 +150,7 @@ def test_missing_consent_is_an_inline_error_and_keeps_what_was_typed(signed_in, 
     assert 'id="id_consent_processing_error"' in html
     assert 'aria-describedby="id_consent_processing_error"' in html
     assert "Typed with care." in html
-    assert "One month</textarea>" in html
+    assert 'value="One month"' in html
     assert '<option value="Within a month" selected>' in html
     assert not Application.objects.exists()
 
@@ -327,3 +328,22 @@ def test_a_member_sending_a_sourced_candidate_may_leave_questions_open(company, 
     )
     assert application.answers == {}
     assert not OutboundEmail.objects.filter(kind="application.received").exists()
+
+
+def test_a_reused_resume_that_cannot_be_copied_is_an_inline_error(
+    signed_in, candidate, job, company, settings
+):
+    signed_in.post(_url(JobFactory(company=company)), _fields(resume=_pdf("earlier.pdf")))
+    earlier = Document.objects.get(owner=candidate)
+    settings.UPLOAD_QUOTA_BYTES = earlier.size  # a copy would pass the quota
+
+    over_quota = signed_in.post(_url(job), _fields(resume_document=str(earlier.pk)))
+    assert over_quota.status_code == 413
+    assert "storage quota" in over_quota.content.decode()
+
+    settings.UPLOAD_QUOTA_BYTES = 10 * earlier.size
+    storages["private"].delete(earlier.storage_key)
+    missing = signed_in.post(_url(job), _fields(resume_document=str(earlier.pk)))
+    assert missing.status_code == 400
+    assert "That document&#x27;s file is missing." in missing.content.decode()
+    assert not Application.objects.filter(job=job).exists()
