@@ -24,7 +24,13 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from accounts.mail import email_build, emails_queue
+from accounts.mail import (
+    email_build,
+    emails_queue,
+    unsubscribe_headers,
+    unsubscribe_token_make,
+    unsubscribe_url,
+)
 from accounts.models import NotificationKind, NotificationPreference, User
 from accounts.notifications import notify
 from applications.models import Interview
@@ -121,6 +127,12 @@ def _email(interview: Interview, user: User, kind: str, ics: bytes, *, now: date
         [greeting, _OPENINGS[kind], f"{interview.title}: {title}", _details(interview)]
     )
     method = "CANCEL" if kind == CANCELLED else "REQUEST"
+    headers = None
+    if user.pk == interview.application.candidate_id:
+        # The candidate may switch these off (the panel's are part of their work).
+        token = unsubscribe_token_make(user_id=user.pk, digest="interview_updates")
+        body += f"\n\n-- \nStop interview emails: {unsubscribe_url(token=token)}"
+        headers = unsubscribe_headers(token=token)
     return email_build(
         to=user.email,
         kind=f"interview.{kind}",
@@ -129,6 +141,7 @@ def _email(interview: Interview, user: User, kind: str, ics: bytes, *, now: date
         dedupe_key=f"interview:{interview.pk}:{interview.sequence}:{kind}:{user.email.lower()}",
         user=user,
         refs=[interview.pk],
+        headers=headers,
         attachments=[
             {
                 "filename": "invite.ics",

@@ -411,7 +411,9 @@ def test_a_stage_change_notifies_the_candidate_exactly_once(company, recruiter):
     assert Notification.objects.count() == 1  # withdrawing is their own doing too
 
 
-def test_an_interview_notifies_the_candidate_and_not_the_panel(company, interviewer):
+def test_an_interview_notifies_the_candidate_and_not_the_panel_and_can_be_unsubscribed_from(
+    company, interviewer
+):
     job = JobFactory(company=company, title="Data Engineer")
     application = application_submit(job=job, candidate=UserFactory(), consent_processing=True)
     starts = (timezone.now() + timedelta(days=3)).replace(microsecond=0)
@@ -423,6 +425,15 @@ def test_an_interview_notifies_the_candidate_and_not_the_panel(company, intervie
         interviewer_ids=[interviewer.pk],
         actor=None,
     )
+
+    emails = {e.to: e for e in OutboundEmail.objects.filter(kind="interview.scheduled")}
+    candidate_email = emails[application.candidate.email]
+    link = re.search(r"<(http[^>]+)>", candidate_email.headers["List-Unsubscribe"]).group(1)
+    assert link in candidate_email.body_text
+    assert emails[interviewer.email].headers == {}  # the panel's invites are their work
+    Client().post(urlsplit(link).path)
+    preference = NotificationPreference.objects.get(user=application.candidate)
+    assert preference.interview_updates is False
 
     notification = Notification.objects.get()
     assert notification.user == application.candidate
