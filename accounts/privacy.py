@@ -522,8 +522,10 @@ def _attachment_redact(attachment: dict, redact: Callable[[str], str]) -> dict:
         text = base64.b64decode(content).decode("utf-8")
     except (ValueError, UnicodeDecodeError):
         return {k: v for k, v in attachment.items() if k != "content_base64"}  # can't tell: drop
-    redacted = redact(text)
-    if redacted == text:
+    # Unfold iCalendar lines (RFC 5545 3.1), or a value split over two lines escapes the search.
+    unfolded = text.replace("\r\n ", "").replace("\r\n\t", "")
+    redacted = redact(unfolded)
+    if redacted == unfolded:
         return attachment
     return {**attachment, "content_base64": base64.b64encode(redacted.encode()).decode("ascii")}
 

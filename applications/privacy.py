@@ -17,7 +17,7 @@ from django.core.files.storage import storages
 from django.db import transaction
 from django.db.models import Prefetch, Q
 
-from accounts.models import User
+from accounts.models import OutboundEmail, User
 from accounts.privacy import Erasure, Export, ExportFile, privacy_part_register
 from applications.documents import STORAGE_ERRORS
 from applications.models import (
@@ -180,6 +180,7 @@ def applications_erase(*, user: User, erasure: Erasure) -> dict[str, int]:
         erasure.add_subjects(label, ids)
         counts[label.split(".")[1] + "s"] = len(ids)
     keys = list(documents.values_list("storage_key", flat=True))
+    counts.update(_invites_erase(erasure.subjects.get("applications.interview", set())))
     documents.delete()
     applications.delete()  # their history, interviews, scorecards, offers and notes with them
     # As a company member, they leave the panels of interviews still to come.
@@ -188,6 +189,21 @@ def applications_erase(*, user: User, erasure: Erasure) -> dict[str, int]:
     ).delete()[0]
     transaction.on_commit(lambda: _files_delete(keys), robust=True)
     return counts
+
+
+def _invites_erase(interview_ids: set[str]) -> dict[str, int]:
+    """The invitations of their interviews name them in the calendar file, for every panel
+    member: unsent ones go (the interview is gone), sent ones lose the file."""
+    if not interview_ids:
+        return {"invites_dropped": 0, "invites_cleared": 0}
+    invites = OutboundEmail.objects.filter(
+        kind__startswith="interview.", refs__overlap=[int(pk) for pk in interview_ids]
+    )
+    unsent = [OutboundEmail.Status.QUEUED, OutboundEmail.Status.SENDING]
+    return {
+        "invites_dropped": invites.filter(status__in=unsent).delete()[0],
+        "invites_cleared": invites.exclude(attachments=[]).update(attachments=[]),
+    }
 
 
 def _files_delete(keys: list[str]) -> None:

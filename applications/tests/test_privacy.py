@@ -5,6 +5,7 @@ API that answers 404."""
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import zipfile
@@ -26,7 +27,8 @@ from django.utils import timezone
 from accounts.models import CandidateProfile, OutboundEmail
 from accounts.privacy import CONFIRMATION_KIND
 from accounts.tests.factories import PASSWORD, CandidateProfileFactory
-from applications.models import Application, Document, Interview, Offer, Stage
+from applications.hiring import interview_schedule
+from applications.models import Application, Document, Offer, Stage
 from applications.services import application_move, application_submit
 from applications.tests.attack_files import make_pdf
 from applications.uploads import document_upload
@@ -71,7 +73,7 @@ def resume() -> bytes:
 
 
 @pytest.fixture
-def application(job, person, recruiter, resume):
+def application(job, person, recruiter, interviewer, resume):
     application = application_submit(
         job=job,
         candidate=person,
@@ -91,12 +93,14 @@ def application(job, person, recruiter, resume):
     screen.save()
     application = application_move(application=application, stage=screen, actor=recruiter)
     starts = timezone.now() + timedelta(days=2)
-    Interview.objects.create(
+    interview_schedule(
         application=application,
         title="Talk with the team",
         starts_at=starts,
         ends_at=starts + timedelta(hours=1),
         location="Building 1244",
+        actor=recruiter,
+        interviewer_ids=[interviewer.pk],
     )
     Offer.objects.create(application=application, salary=90000, currency="USD", status="sent")
     Match.objects.create(
@@ -207,7 +211,7 @@ def _rows_holding(needle: str) -> list[str]:
 
 
 def test_delete_erases_every_trace(
-    person, person_client, application, someone_else, company, key_client,
+    person, person_client, application, someone_else, company, interviewer, key_client,
     django_capture_on_commit_callbacks,
 ):  # fmt: skip
     candidates = key_client(company, "candidates:read", "applications:read")
@@ -216,6 +220,10 @@ def test_delete_erases_every_trace(
     storage = storages["private"]
     assert keys and all(storage.exists(key) for key in keys)
     kept = Document.objects.get(owner=someone_else).storage_key
+    # The panel's invitation was sent; its calendar file lists the candidate.
+    invite = OutboundEmail.objects.get(kind="interview.scheduled", to=interviewer.email)
+    OutboundEmail.objects.filter(pk=invite.pk).update(status="sent", sent_at=timezone.now())
+    assert EMAIL in base64.b64decode(invite.attachments[0]["content_base64"]).decode()
 
     with django_capture_on_commit_callbacks(execute=True):
         response = person_client.post(reverse("me-privacy-delete"), {"confirm": PASSWORD})
@@ -241,4 +249,10 @@ def test_delete_erases_every_trace(
         assert _rows_holding(needle) == (
             [f"accounts.OutboundEmail.to#{confirmation.pk}"] if needle == EMAIL else []
         ), needle
+    # Nor any email's attachment; the panel's sent invitation stays, without its calendar.
+    for email in OutboundEmail.objects.exclude(attachments=[]):
+        for attachment in email.attachments:
+            text = base64.b64decode(attachment["content_base64"]).decode()
+            assert not [needle for needle in NEEDLES if needle.lower() in text.lower()]
+    assert OutboundEmail.objects.get(pk=invite.pk).attachments == []
     assert person_client.get(reverse("me-dashboard")).status_code == 302  # logged out
