@@ -354,3 +354,15 @@ def test_the_deleted_page_needs_no_login(client, db):
 
     assert response.status_code == 200
     assert "Your account has been deleted" in response.content.decode()
+
+
+def test_a_member_without_a_profile_downloads_their_account(recruiter, company):
+    client = Client()
+    client.force_login(recruiter)
+
+    archive = _zip(client.post(EXPORT))
+
+    assert _part(archive, "profile") is None
+    assert _part(archive, "applications") == []
+    [membership] = _part(archive, "account")["memberships"]
+    assert (membership["company"], membership["role"]) == (company.name, "Recruiter")
