@@ -5,21 +5,28 @@ and erased for good.
 The export shows what the candidate is shown: a stage by its candidate label, never the
 company's internal stage names, ratings, notes or scorecards. Erasure deletes the applications
 (with their history, interviews, offers and notes) and the candidate's documents, and deletes the
-documents' files from storage once the deletion is committed.
+documents' files from storage once the deletion is committed. The panel of an interview still to
+come gets a cancellation for their calendars; the invitations already sent lose their calendar
+file, which named the candidate.
 """
 
 from __future__ import annotations
 
+import base64
 import logging
 from typing import Any
 
 from django.core.files.storage import storages
 from django.db import transaction
 from django.db.models import Prefetch, Q
+from django.utils import timezone
 
+from accounts.mail import email_build, emails_queue
 from accounts.models import OutboundEmail, User
 from accounts.privacy import Erasure, Export, ExportFile, privacy_part_register
+from applications import invites
 from applications.documents import STORAGE_ERRORS
+from applications.invites import interview_calendar
 from applications.models import (
     Application,
     Document,
@@ -181,6 +188,7 @@ def applications_erase(*, user: User, erasure: Erasure) -> dict[str, int]:
         counts[label.split(".")[1] + "s"] = len(ids)
     keys = list(documents.values_list("storage_key", flat=True))
     counts.update(_invites_erase(erasure.subjects.get("applications.interview", set())))
+    counts["panel_cancellations"] = _panel_cancel(interviews)
     documents.delete()
     applications.delete()  # their history, interviews, scorecards, offers and notes with them
     # As a company member, they leave the panels of interviews still to come.
@@ -204,6 +212,50 @@ def _invites_erase(interview_ids: set[str]) -> dict[str, int]:
         "invites_dropped": invites.filter(status__in=unsent).delete()[0],
         "invites_cleared": invites.exclude(attachments=[]).update(attachments=[]),
     }
+
+
+def _panel_cancel(interviews) -> int:
+    """Take their interviews still to come off the panel's calendars: a cancellation whose
+    calendar file lists the panel only, so it doesn't name the candidate."""
+    upcoming = (
+        interviews.filter(status=Interview.Status.SCHEDULED, ends_at__gt=timezone.now())
+        .select_related("application__job__company")
+        .prefetch_related("interviewers")
+    )
+    emails = []
+    for interview in upcoming:
+        panel = list(interview.interviewers.all())
+        interview.sequence += 1  # a cancellation is an update of the invitation
+        ics = interview_calendar(interview, attendees=panel, cancel=True)
+        job = interview.application.job
+        for member in panel:
+            emails.append(
+                email_build(
+                    to=member.email,
+                    user=member,
+                    kind=f"interview.{invites.CANCELLED}",
+                    subject=f"Cancelled interview: {job.title} at {job.company.name}",
+                    body_text=(
+                        f"Hello {member.full_name or member.email},\n\n"
+                        "The interview has been cancelled: the candidate withdrew and deleted "
+                        f"their account.\n\n{interview.title}: {job.title} at "
+                        f"{job.company.name}\n"
+                    ),
+                    dedupe_key=(
+                        f"interview:{interview.pk}:{interview.sequence}:{invites.CANCELLED}:"
+                        f"{member.email.lower()}"
+                    ),
+                    refs=[interview.pk],
+                    attachments=[
+                        {
+                            "filename": "invite.ics",
+                            "content_type": "text/calendar; charset=utf-8; method=CANCEL",
+                            "content_base64": base64.b64encode(ics).decode("ascii"),
+                        }
+                    ],
+                )
+            )
+    return sum(new for _, new in emails_queue(emails=emails))
 
 
 def _files_delete(keys: list[str]) -> None:

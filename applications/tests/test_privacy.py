@@ -255,4 +255,7 @@ def test_delete_erases_every_trace(
             text = base64.b64decode(attachment["content_base64"]).decode()
             assert not [needle for needle in NEEDLES if needle.lower() in text.lower()]
     assert OutboundEmail.objects.get(pk=invite.pk).attachments == []
+    # The panel is told the interview is off, by a cancellation that doesn't name them.
+    cancel = OutboundEmail.objects.get(kind="interview.cancelled", to=interviewer.email)
+    assert "METHOD:CANCEL" in base64.b64decode(cancel.attachments[0]["content_base64"]).decode()
     assert person_client.get(reverse("me-dashboard")).status_code == 302  # logged out
