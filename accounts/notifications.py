@@ -50,10 +50,28 @@ def notification_preference_get(*, user: User) -> NotificationPreference:
     )
 
 
-def _wants_push(user: User, kind: str) -> bool:
-    field = PUSH_PREFERENCE[kind]
-    value = NotificationPreference.objects.filter(user=user).values_list(field, flat=True).first()
-    return NotificationPreference._meta.get_field(field).default if value is None else value
+def _wanting_push(notifications: list[Notification]) -> list[Notification]:
+    """Those of `notifications` whose person wants their kind by web push (one query)."""
+    fields = list(PUSH_PREFERENCE.values())
+    saved = {
+        row[0]: dict(zip(fields, row[1:], strict=True))
+        for row in NotificationPreference.objects.filter(
+            user_id__in={notification.user_id for notification in notifications}
+        ).values_list("user_id", *fields)
+    }
+    defaults = {field: NotificationPreference._meta.get_field(field).default for field in fields}
+    return [
+        notification
+        for notification in notifications
+        if saved.get(notification.user_id, defaults)[PUSH_PREFERENCE[notification.kind]]
+    ]
+
+
+def _cleaned(notification: Notification) -> Notification:
+    notification.title = " ".join(notification.title.split())[:200]
+    notification.body = notification.body.strip()[:1000]
+    notification.full_clean(exclude=["user"], validate_unique=False)
+    return notification
 
 
 def notify(
@@ -74,15 +92,9 @@ def notify(
     existing = Notification.objects.filter(dedupe_key=dedupe_key).first()
     if existing is not None:
         return existing
-    notification = Notification(
-        user=user,
-        kind=kind,
-        title=" ".join(title.split())[:200],
-        body=body.strip()[:1000],
-        url=url,
-        dedupe_key=dedupe_key,
+    notification = _cleaned(
+        Notification(user=user, kind=kind, title=title, body=body, url=url, dedupe_key=dedupe_key)
     )
-    notification.full_clean(exclude=["user"], validate_unique=False)
     try:
         # A concurrent writer of the same key waits for ours to commit, fails here, takes ours.
         with transaction.atomic():
@@ -92,9 +104,37 @@ def notify(
         if existing is None:
             raise
         return existing
-    if _wants_push(user, kind) and push_enabled():
-        pushes_queue(notification=notification)
+    if push_enabled():
+        pushes_queue(notifications=_wanting_push([notification]))
     return notification
+
+
+def notify_many(*, notifications: list[Notification]) -> list[Notification]:
+    """Add unsaved notifications (user, kind, title, body, url, dedupe_key set) in one INSERT,
+    leaving out those whose `dedupe_key` is there already (or earlier in the list), and queue
+    their web pushes per preferences; return the new ones. A handful of queries, whatever the
+    count: for batches such as the nightly match digests.
+
+    Like accounts.mail.emails_queue, this doesn't wait out a concurrent writer of the same key
+    (the INSERT would fail and write nothing): callers serialise the writers of their keys, as
+    the digests do with a lock per user, and call it in the transaction that makes them due.
+    """
+    keys = {notification.dedupe_key for notification in notifications}
+    known = set(
+        Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True)
+    )
+    new: list[Notification] = []
+    for notification in notifications:
+        if notification.dedupe_key in known:
+            continue
+        known.add(notification.dedupe_key)
+        new.append(_cleaned(notification))
+    if not new:
+        return []
+    Notification.objects.bulk_create(new)
+    if push_enabled():
+        pushes_queue(notifications=_wanting_push(new))
+    return new
 
 
 def notification_mark_read(*, notification: Notification) -> Notification:

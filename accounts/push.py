@@ -3,8 +3,8 @@
 - A browser subscribes through static/js/push.js, which POSTs its `PushSubscription` JSON;
   `push_subscription_clean` checks it (an https endpoint, a P-256 key and a 16-byte auth
   secret, all base64url) and `push_subscription_save` keeps it.
-- `pushes_queue(notification=...)`, called by accounts.notifications.notify inside the business
-  transaction, writes one `OutboundPush` per subscription of the person; a task sends them once
+- `pushes_queue(notifications=[...])`, called by accounts.notifications.notify (and notify_many)
+  inside the business transaction, writes one `OutboundPush` per subscription of the person; a task sends them once
   the transaction commits, and `accounts.push_send_due` (celery-beat, every minute) sweeps up
   retries and rows whose task was lost to a broker outage.
 - Each send encrypts `{"title", "body", "url", "tag"}` for the browser (aes128gcm, RFC 8291)
@@ -240,27 +240,32 @@ def push_subscription_list(*, user: User) -> QuerySet[PushSubscription]:
 # --- Queueing ---------------------------------------------------------------------------------
 
 
-def pushes_queue(*, notification: Notification) -> list[OutboundPush]:
-    """Write a push of `notification` for each browser its person subscribed, to be sent once
-    the transaction commits. Call it in the transaction that made the notification."""
-    subscription_ids = list(
-        PushSubscription.objects.filter(user_id=notification.user_id).values_list("pk", flat=True)
-    )
-    if not subscription_ids:
+def pushes_queue(*, notifications: list[Notification]) -> list[OutboundPush]:
+    """Write a push of each notification for each browser its person subscribed, to be sent
+    once the transaction commits (two queries, whatever the count). Call it in the transaction
+    that made the notifications."""
+    if not notifications:
         return []
+    subscriptions: dict[int, list[int]] = {}
+    for user_id, subscription_id in PushSubscription.objects.filter(
+        user_id__in={notification.user_id for notification in notifications}
+    ).values_list("user_id", "pk"):
+        subscriptions.setdefault(user_id, []).append(subscription_id)
     now = timezone.now()
-    pushes = OutboundPush.objects.bulk_create(
-        [
-            OutboundPush(
-                notification=notification,
-                subscription_id=subscription_id,
-                dedupe_key=f"push:{notification.pk}:{subscription_id}",
-                created_at=now,
-                next_attempt_at=now,
-            )
-            for subscription_id in subscription_ids
-        ]
-    )
+    pushes = [
+        OutboundPush(
+            notification=notification,
+            subscription_id=subscription_id,
+            dedupe_key=f"push:{notification.pk}:{subscription_id}",
+            created_at=now,
+            next_attempt_at=now,
+        )
+        for notification in notifications
+        for subscription_id in subscriptions.get(notification.user_id, [])
+    ]
+    if not pushes:
+        return []
+    OutboundPush.objects.bulk_create(pushes)
     _send_on_commit(pushes)
     return pushes
 

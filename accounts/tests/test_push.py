@@ -18,7 +18,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
@@ -31,7 +33,7 @@ from accounts.models import (
     OutboundPush,
     PushSubscription,
 )
-from accounts.notifications import notify
+from accounts.notifications import notify, notify_many
 from accounts.tasks import push_send_due
 from accounts.tests.factories import UserFactory
 
@@ -616,3 +618,42 @@ def test_the_service_worker_is_served_from_the_root_for_the_whole_site(client):
     assert response["Service-Worker-Allowed"] == "/"
     assert b'addEventListener("push"' in response.content
     assert b'addEventListener("notificationclick"' in response.content
+
+
+def test_notify_many_writes_a_batch_once_and_pushes_per_preferences_in_a_few_queries(
+    db, browser, service, vapid_key, django_capture_on_commit_callbacks
+):
+    wants, muted, unsubscribed = UserFactory(), UserFactory(), UserFactory()
+    NotificationPreference.objects.create(user=muted, match_digest_push=False)
+    _subscription(wants, browser, service.url("/wants"))
+    _subscription(muted, Browser(), service.url("/muted"))
+    _notify(wants, key="digest:old", kind=NotificationKind.MATCH_DIGEST)
+
+    def batch():
+        return [
+            Notification(
+                user=user,
+                kind=NotificationKind.MATCH_DIGEST,
+                title="  3 new job   matches for you ",
+                url="/me/",
+                dedupe_key=key,
+            )
+            for user, key in [
+                (wants, "digest:old"),
+                (wants, "digest:1"),
+                (muted, "digest:2"),
+                (unsubscribed, "digest:3"),
+                (unsubscribed, "digest:3"),
+            ]
+        ]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        with CaptureQueriesContext(connection) as queries:
+            new = notify_many(notifications=batch())
+    assert len(queries) <= 5
+    assert [n.dedupe_key for n in new] == ["digest:1", "digest:2", "digest:3"]
+    assert new[0].title == "3 new job matches for you"
+    assert [r["path"] for r in service.requests] == ["/wants"]
+    assert browser.decrypt(service.requests[0]["body"])["title"] == "3 new job matches for you"
+    assert notify_many(notifications=batch()) == []
+    assert Notification.objects.count() == 4
