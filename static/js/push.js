@@ -45,7 +45,11 @@
     return registration.pushManager.getSubscription();
   }).then(function (subscription) {
     root.hidden = false;
-    show(Boolean(subscription) && Notification.permission === "granted");
+    var subscribed = Boolean(subscription) && Notification.permission === "granted";
+    show(subscribed);
+    // Keep the server in step with this browser (a subscription it dropped after the push
+    // service said "gone", or one another person on this computer made): saving is idempotent.
+    if (subscribed) post(root.dataset.subscribeUrl, subscription.toJSON());
     if (Notification.permission === "denied") {
       say("Notifications are blocked for this site in your browser's settings.");
     }
