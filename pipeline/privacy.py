@@ -26,6 +26,7 @@ def pipeline_export(*, user: User) -> Export:
                     "status": m.get_status_display(),
                     "found_at": m.created_at,
                     "notified_at": m.notified_at,
+                    "dismissed_at": m.dismissed_at,
                 }
                 for m in matches
             ],
