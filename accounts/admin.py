@@ -31,8 +31,11 @@ from accounts.models import (
     Company,
     EmailSuppression,
     Membership,
+    Notification,
     NotificationPreference,
     OutboundEmail,
+    OutboundPush,
+    PushSubscription,
     User,
     WebhookDelivery,
     WebhookEndpoint,
@@ -1018,3 +1021,47 @@ class WebhookDeliveryAdmin(CompanyScopedAdmin, ServiceModelAdmin):
             lambda delivery: webhook_redeliver(delivery=delivery, actor=request.user),
             "Queued {count} delivery(ies) again.",
         )
+
+
+# --- In-app notifications and web push (accounts.notifications, accounts.push) -----------------
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyModelAdmin):
+    list_display = ("created_at", "user", "kind", "title", "read_at")
+    list_filter = ("kind", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("user__email", "title", "dedupe_key")
+    list_select_related = ("user",)
+    show_full_result_count = False
+
+
+@admin.register(PushSubscription)
+class PushSubscriptionAdmin(ReadOnlyModelAdmin):
+    """Browsers subscribed to web push. Deleting one stops its pushes (the browser can
+    subscribe again from the notification settings page)."""
+
+    deletable = True
+    list_display = ("user", "browser_label", "created_at", "last_used_at")
+    search_fields = ("user__email", "endpoint")
+    list_select_related = ("user",)
+    exclude = ("auth",)  # the browser's secret for decrypting its pushes
+    show_full_result_count = False
+
+
+@admin.register(OutboundPush)
+class OutboundPushAdmin(ReadOnlyModelAdmin):
+    """The push outbox: written by the system, sent by accounts.push_send(_due)."""
+
+    list_display = (
+        "created_at",
+        "notification",
+        "status",
+        "attempts",
+        "last_status_code",
+        "next_attempt_at",
+        "sent_at",
+    )
+    list_filter = ("status", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("dedupe_key", "notification__user__email")
+    list_select_related = ("notification__user",)
+    show_full_result_count = False

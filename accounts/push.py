@@ -49,7 +49,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -225,7 +225,13 @@ def push_subscription_save(
     for name, value in values.items():
         setattr(subscription, name, value)
     subscription.full_clean(exclude=["user"], validate_unique=False)
-    subscription.save()
+    try:
+        with transaction.atomic():
+            subscription.save()
+    except IntegrityError:
+        # The same browser subscribed twice at once and the other request won: update its row.
+        PushSubscription.objects.filter(endpoint=endpoint).update(**values)
+        subscription = PushSubscription.objects.get(endpoint=endpoint)
     return subscription
 
 

@@ -9,8 +9,11 @@ from accounts.models import (
     Company,
     EmailSuppression,
     Membership,
+    Notification,
     NotificationPreference,
     OutboundEmail,
+    OutboundPush,
+    PushSubscription,
     Role,
     User,
     WebhookDelivery,
@@ -95,7 +98,30 @@ ADMIN_ROWS = {
     ),
     WebhookEndpoint: lambda: _webhook_endpoint(),
     WebhookDelivery: lambda: webhook_ping(endpoint=_webhook_endpoint(), actor=None),
+    Notification: lambda: _notification(),
+    PushSubscription: lambda: _push_subscription(),
+    OutboundPush: lambda: OutboundPush.objects.create(
+        notification=_notification(),
+        subscription=_push_subscription(),
+        dedupe_key=str(uuid.uuid4()),
+    ),
 }
+
+
+def _notification() -> Notification:
+    return Notification.objects.create(
+        user=UserFactory(), kind="application_update", title="Moved", dedupe_key=str(uuid.uuid4())
+    )
+
+
+def _push_subscription() -> PushSubscription:
+    return PushSubscription.objects.create(
+        user=UserFactory(),
+        endpoint=f"https://push.example.com/{uuid.uuid4()}",
+        p256dh="BPk",
+        auth="x",
+        user_agent="Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0",
+    )
 
 
 def _webhook_endpoint() -> WebhookEndpoint:
