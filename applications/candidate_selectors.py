@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
@@ -24,6 +25,7 @@ _JOB_HEAVY = (
     "job__skills_text",
 )
 RESUMES_SHOWN = 5
+APPLICATIONS_PER_PAGE = 20
 
 
 @dataclass(frozen=True)
@@ -62,20 +64,23 @@ def application_timeline(application: Application) -> list[TimelineStep]:
     return steps
 
 
-def candidate_dashboard_applications(*, candidate: User) -> list[Application]:
-    """The candidate's applications, newest first, each with `timeline`, `status_words` and
-    `status_class`, in two queries."""
+def candidate_dashboard_applications(*, candidate: User, page: object = 1) -> Page:
+    """A page of the candidate's applications (APPLICATIONS_PER_PAGE, newest first; a page
+    number that is not one gives the first or last page), each with `timeline`,
+    `status_words` and `status_class`, in three queries."""
     changes = StageChange.objects.select_related("to_stage").order_by("created_at", "id")
-    applications = list(
+    applications = (
         candidate_application_list(candidate=candidate)
         .defer(*_JOB_HEAVY)
         .prefetch_related(Prefetch("stage_changes", queryset=changes))
     )
-    for application in applications:
+    shown = Paginator(applications, APPLICATIONS_PER_PAGE).get_page(page)
+    shown.object_list = list(shown.object_list)
+    for application in shown.object_list:
         application.timeline = application_timeline(application)
         application.status_words, application.status_class = STATUS_WORDS[application.status]
         application.current_label = stage_candidate_label(application.stage)
-    return applications
+    return shown
 
 
 def candidate_application(*, candidate: User, application_id: int) -> Application | None:

@@ -227,7 +227,9 @@ def dashboard(request):
         "applications/dashboard.html",
         {
             "nav": "dashboard",
-            "applications": candidate_dashboard_applications(candidate=request.user),
+            "applications": candidate_dashboard_applications(
+                candidate=request.user, page=request.GET.get("page", 1)
+            ),
             "interviews": interviews,
             "matches": registry.candidate_matches(user=request.user, limit=JOBS_FOR_YOU),
         },

@@ -265,3 +265,19 @@ def test_another_persons_application_cannot_be_withdrawn_or_seen(signed_in, comp
     assert signed_in.get(submitted).status_code == 404
     theirs.refresh_from_db()
     assert theirs.status == Application.Status.ACTIVE
+
+
+def test_many_applications_come_in_pages_of_twenty_newest_first(signed_in, company, candidate):
+    jobs = JobFactory.create_batch(21, company=company)
+    for job in jobs:
+        application_submit(job=job, candidate=candidate, consent_processing=True)
+    first = _main(signed_in.get(DASHBOARD))
+    assert first.count('class="card application"') == 20
+    assert f'id="application-{jobs[0].applications.get().pk}"' not in first  # the oldest
+    assert 'rel="next"' in first and "1 of 2" in first
+    second = _main(signed_in.get(DASHBOARD, {"page": 2}))
+    assert second.count('class="card application"') == 1
+    assert f'id="application-{jobs[0].applications.get().pk}"' in second
+    assert 'rel="prev"' in second
+    # A page number that is not one shows the first page, not an error.
+    assert signed_in.get(DASHBOARD, {"page": "abc"}).status_code == 200
