@@ -34,6 +34,13 @@ def _private_media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Hashing a password the production way costs a test user up to a second; these tests
+    are not about the hash (production keeps Django's default hashers)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _match_vectors_read_at_every_search(settings):
     """A test's jobs change between searches: the in-memory copy must not lag behind them."""
     settings.MATCH_MEMORY_MAX_AGE = 0

@@ -111,6 +111,11 @@ class JobAdmin(CompanyScopedAdmin, EmbeddingDisplayMixin, ServiceModelAdmin):
     show_full_result_count = False
     inlines = (JobSkillInline,)
     actions = ("publish_jobs", "close_jobs", "archive_jobs", "duplicate_jobs")
+
+    def view_on_site(self, obj: Job) -> str | None:
+        """The change page's "View on site" button: the job's public page, while it has one."""
+        return obj.get_absolute_url() if obj.status == Job.Status.OPEN else None
+
     fieldsets = (
         (None, {"fields": ("company", "title", "slug", "status", "published_at", "closes_at")}),
         ("Description", {"fields": ("description_html", "description_text", "questions")}),

@@ -5,6 +5,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from pgvector.django import HnswIndex, VectorField
 
@@ -204,6 +205,10 @@ class Job(models.Model):
 
     def __str__(self):
         return f"{self.title} at {self.company}" if self.company_id else self.title
+
+    def get_absolute_url(self) -> str:
+        """The job's public page (it answers only while the job is open, 410 once closed)."""
+        return reverse("job-detail", kwargs={"company_slug": self.company.slug, "slug": self.slug})
 
     @property
     def is_open(self) -> bool:

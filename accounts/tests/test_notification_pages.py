@@ -39,12 +39,6 @@ from jobs.tests.factories import JobFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """UserFactory hashes a password per user: PBKDF2's cost would dominate these tests."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 LIST = reverse("me-notifications")
 SETTINGS = reverse("me-notification-settings")
 

@@ -40,12 +40,6 @@ from accounts.tests.factories import UserFactory
 SUBJECT = "mailto:push-admin@example.com"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """UserFactory hashes a password per user: PBKDF2's cost would dominate these tests."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 

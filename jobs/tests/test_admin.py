@@ -172,3 +172,15 @@ def test_job_admin_filters_by_origin_and_company(admin_client_):
     assert listed(origin="posted") >= {posted.pk} and crawled.pk not in listed(origin="posted")
     assert crawled.pk in listed(origin="web") and posted.pk not in listed(origin="web")
     assert listed(company=posted.company_id) == {posted.pk}
+
+
+def test_job_admin_links_an_open_job_to_its_public_page(admin_client_):
+    job = JobFactory(title="Open role")
+    draft = JobFactory(status=Job.Status.DRAFT, published_at=None)
+    public = f"/jobs/{job.company.slug}/{job.slug}/"
+
+    page = admin_client_.get(_url(Job, "change", job.pk)).content.decode()
+    assert f'href="{public}"' in page and "View on site" in page
+    assert admin_client_.get(public).status_code == 200
+    # A draft has no public page yet, so no link to one.
+    assert "View on site" not in admin_client_.get(_url(Job, "change", draft.pk)).content.decode()

@@ -159,13 +159,6 @@ MATRIX = [
 # --- The world -----------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Each world has a dozen people: hashing their passwords with PBKDF2 would be most of
-    the run. Nobody here signs in with a password."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @dataclass
 class World:
     company: Company
