@@ -49,10 +49,13 @@ from accounts.mail import (
 from accounts.models import (
     DigestFrequency,
     Membership,
+    Notification,
+    NotificationKind,
     NotificationPreference,
     OutboundEmail,
     User,
 )
+from accounts.notifications import notify_many
 from accounts.permissions import ROLE_HIERARCHY, role_has_perm
 from jobs.models import Job
 from pipeline.models import Match
@@ -177,7 +180,29 @@ def candidate_digests_queue(
         matches, total = new.get(user.pk, ([], 0))
         return _candidate_email(user, matches, more=total - len(matches), now=now)
 
-    return {**outcomes, **_digests_queue(due, build=build, now=now)}
+    queued = _digests_queue(due, build=build, now=now)
+    _candidate_digests_notify(queued)
+    return {**outcomes, **queued}
+
+
+def _candidate_digests_notify(outcomes: dict[int, DigestOutcome]) -> None:
+    """Each queued digest also lands in the candidate's notification list (and goes out by web
+    push when they chose it), once per digest email."""
+    url = reverse("me-dashboard") + "#jobs-for-you"
+    notify_many(
+        notifications=[
+            Notification(
+                user_id=user_id,
+                kind=NotificationKind.MATCH_DIGEST,
+                title=outcome.email.subject,
+                body="See them, with why each one fits, under Jobs for you.",
+                url=url,
+                dedupe_key=f"{outcome.email.dedupe_key}:notice",
+            )
+            for user_id, outcome in outcomes.items()
+            if outcome.status == "queued"
+        ]
+    )
 
 
 def _candidate_new_matches(*, user_ids: list[int]) -> dict[int, tuple[list[Match], int]]:

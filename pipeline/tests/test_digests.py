@@ -14,6 +14,8 @@ from accounts.mail import outbox_send_due, unsubscribe_token_read
 from accounts.models import (
     DigestFrequency,
     EmailSuppression,
+    Notification,
+    NotificationKind,
     NotificationPreference,
     OutboundEmail,
     Role,
@@ -99,6 +101,19 @@ def test_candidate_digest_lists_new_matches_on_open_jobs_best_first_and_marks_th
     old.refresh_from_db()
     assert closed.status == Match.Status.NEW
     assert old.notified_at is None
+
+
+def test_a_candidate_digest_also_lands_in_their_notifications_once(jobs):
+    profile = _profile(frequency=DigestFrequency.DAILY)
+    _match(profile, jobs["backend"], 0.8)
+
+    digests_send(now=MONDAY_NIGHT)
+    digests_send(now=MONDAY_NIGHT)
+
+    [notice] = Notification.objects.filter(user=profile.user)
+    assert notice.kind == NotificationKind.MATCH_DIGEST
+    assert notice.title == "1 new job match for you"
+    assert notice.url == "/me/#jobs-for-you" and notice.read_at is None
 
 
 def test_stale_matches_are_left_out_of_both_digests(jobs, acme):
