@@ -359,15 +359,21 @@ def _candidates_refresh(
         nearest = jobs_nearest_many(vectors, limit=settings.MATCH_SHORTLIST)
     _job_features_cached(job_features, {job for rows in nearest.values() for job, _ in rows})
     candidates = profile_features_many(vectors) if vectors else {}
+    ids = [profile.pk for profile in profiles]
+    # A job the candidate dismissed stays dismissed, and takes none of their MATCH_TOP_N places.
+    dismissed = set(
+        Match.objects.filter(candidate_id__in=ids, status=Match.Status.DISMISSED).values_list(
+            "candidate_id", "job_id"
+        )
+    )
     results: list[MatchResult] = []
     for pk, rows in nearest.items():
         results += _ranked(
             [(pk, job, job_features[job], candidates[pk], similarity) for job, similarity in rows],
-            limit=settings.MATCH_TOP_N,
+            limit=settings.MATCH_TOP_N + sum((pk, job) in dismissed for job, _ in rows),
             include_infeasible=False,
             min_score=settings.MATCH_MIN_SCORE,
         )
-    ids = [profile.pk for profile in profiles]
     existing = {
         (candidate, job): pk
         for pk, candidate, job in Match.objects.filter(candidate_id__in=ids).values_list(
@@ -394,16 +400,21 @@ def _job_refresh(job: Job, counts: Counter) -> set[int]:
 
 
 def _trim(candidate_ids: Iterable[int], counts: Counter) -> None:
-    """Keep each candidate's best MATCH_TOP_N current matches (and every one acted on)."""
+    """Keep each candidate's best MATCH_TOP_N current matches (and every one acted on); the
+    ones they dismissed take no place."""
     ids = sorted(candidate_ids)
     for start in range(0, len(ids), TRIM_BATCH):
-        ranked = Match.objects.filter(
-            candidate_id__in=ids[start : start + TRIM_BATCH], stale_at__isnull=True
-        ).annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("candidate_id")],
-                order_by=[F("score").desc(), F("job_id").asc()],
+        ranked = (
+            Match.objects.filter(
+                candidate_id__in=ids[start : start + TRIM_BATCH], stale_at__isnull=True
+            )
+            .exclude(status=Match.Status.DISMISSED)
+            .annotate(
+                rank=Window(
+                    RowNumber(),
+                    partition_by=[F("candidate_id")],
+                    order_by=[F("score").desc(), F("job_id").asc()],
+                )
             )
         )
         extra = list(ranked.filter(rank__gt=settings.MATCH_TOP_N).values_list("pk", flat=True))

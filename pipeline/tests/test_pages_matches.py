@@ -15,7 +15,7 @@ from applications.services import application_submit
 from jobs.models import Job
 from jobs.tests.factories import JobFactory
 from pipeline.matching import match_run
-from pipeline.matching.services import MatchResult, _upsert
+from pipeline.matching.services import MatchResult, _trim, _upsert
 from pipeline.models import Match
 
 pytestmark = pytest.mark.django_db
@@ -162,3 +162,17 @@ def test_dismiss_is_a_post_behind_login(client, signed_in, profile):
     assert response["Location"].startswith(reverse("account_login"))
     match.refresh_from_db()
     assert match.status == Match.Status.NEW
+
+
+def test_a_dismissed_match_takes_no_place_among_the_candidates_best(signed_in, profile, settings):
+    settings.MATCH_TOP_N = 2
+    best, second, third = (_match(profile, score=score) for score in (0.95, 0.9, 0.85))
+    signed_in.post(reverse("me-match-dismiss", args=[best.pk]))
+
+    _trim([profile.pk], Counter())  # what the match stage does after writing matches
+
+    kept = set(Match.objects.filter(candidate=profile).values_list("pk", flat=True))
+    assert kept == {best.pk, second.pk, third.pk}  # two places for the undismissed ones
+    shown = _jobs_for_you(signed_in.get(DASHBOARD))
+    for match, showing in ((best, False), (second, True), (third, True)):
+        assert (reverse("me-match-dismiss", args=[match.pk]) in shown) is showing
