@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -22,7 +21,7 @@ from accounts.models import (
     User,
 )
 from accounts.push import push_enabled, pushes_queue
-from accounts.services import audit_record
+from accounts.services import notification_preference_update
 
 # The preference that switches web push of each kind on or off.
 PUSH_PREFERENCE = {
@@ -152,26 +151,9 @@ def notifications_mark_all_read(*, user: User) -> int:
     )
 
 
-@transaction.atomic
 def notification_settings_update(*, user: User, values: dict[str, Any]) -> NotificationPreference:
     """Change which notifications the person gets, by email and by web push."""
-    unknown = sorted(set(values) - SETTINGS_FIELDS)
-    if unknown:
-        raise ValidationError({name: "This field cannot be changed here." for name in unknown})
-    preference, _ = NotificationPreference.objects.select_for_update().get_or_create(user=user)
-    changes = {
-        name: [getattr(preference, name), value]
-        for name, value in values.items()
-        if getattr(preference, name) != value
-    }
-    if not changes:
-        return preference
-    for name, (_, value) in changes.items():
-        setattr(preference, name, value)
-    preference.full_clean(exclude=["user"])
-    preference.save(update_fields=[*changes, "updated_at"])
-    audit_record(action="notifications.updated", actor=user, target=preference, changes=changes)
-    return preference
+    return notification_preference_update(user=user, values=values, allowed=SETTINGS_FIELDS)
 
 
 # --- Reads ------------------------------------------------------------------------------------

@@ -401,9 +401,12 @@ def candidate_profile_get_or_create(*, user: User) -> CandidateProfile:
 
 
 @transaction.atomic
-def notification_preference_update(*, user: User, values: dict[str, Any]) -> NotificationPreference:
-    """Change the user's notification and digest settings (made with defaults if missing)."""
-    _refuse_unknown(values, PREFERENCE_FIELDS)
+def notification_preference_update(
+    *, user: User, values: dict[str, Any], allowed: frozenset[str] = PREFERENCE_FIELDS
+) -> NotificationPreference:
+    """Change the user's notification and digest settings (made with defaults if missing);
+    fields outside `allowed` are refused."""
+    _refuse_unknown(values, allowed)
     preference, _ = NotificationPreference.objects.select_for_update().get_or_create(user=user)
     changes = {
         name: [getattr(preference, name), value]
