@@ -17,6 +17,9 @@ from accounts.tests.factories import (
     UserFactory,
 )
 
+# The browser tests' chromium fixture (`browser`).
+pytest_plugins = ["recruitment.tests.browser"]
+
 # The test suite's Redis: database 15, kept apart from development.
 TEST_REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
 

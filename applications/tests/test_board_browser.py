@@ -3,11 +3,7 @@ test server. A recruiter logs in through the admin's login page, moves a card wi
 button and another by drag and drop, and the stage changes are in the database. A screenshot
 of the board is kept in test-artifacts/."""
 
-import shutil
-from pathlib import Path
-
 import pytest
-from django.db import connections
 from django.urls import reverse
 
 from accounts.models import Role
@@ -15,45 +11,18 @@ from accounts.tests.factories import MembershipFactory, UserFactory
 from applications.models import Stage, StageChange
 from applications.services import application_submit
 from jobs.tests.factories import JobFactory
+from recruitment.tests.browser import ARTIFACTS, needs_chromium
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PASSWORD = "board-test-password-1"
-# Chromium on this machine: headless, and no calls home (the network is closed).
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
-pytestmark = pytest.mark.skipif(
-    shutil.which(CHROMIUM) is None,
-    reason=f"no browser at {CHROMIUM} (Debian's chromium package; .ci/run installs it)",
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture
-def browser_page(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test are
-    # still synchronous ones, made between browser steps.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.set_default_timeout(30_000)
-        yield page
-        browser.close()
-        # The ORM calls made while the browser ran had a connection of their own (Django keys
-        # connections by context, and Playwright's loop is one): close it with the test.
-        connections.close_all()
+def browser_page(browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.set_default_timeout(30_000)
+    return page
 
 
 def test_a_recruiter_moves_cards_on_the_board_in_a_browser(live_server, browser_page):

@@ -13,11 +13,9 @@ critical violation. Screenshots of each step go to test-artifacts/.
 
 import io
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-from django.db import connections
 
 from accounts.models import OutboundEmail, Role
 from accounts.tests.factories import MembershipFactory, UserFactory
@@ -26,28 +24,15 @@ from applications.services import application_move
 from jobs.models import Job
 from jobs.services import search_vocabulary_refresh
 from jobs.tests.factories import JobFactory
+from recruitment.tests.browser import ARTIFACTS, needs_chromium
 
-CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 PASSWORD = "journey-Password-2026"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 pytestmark = [
-    pytest.mark.skipif(
-        shutil.which(CHROMIUM) is None,
-        reason=f"no browser at {CHROMIUM} (Debian's chromium package; .ci/run installs it)",
-    ),
+    needs_chromium,
     pytest.mark.skipif(
         not AXE.exists(),
         reason=f"no axe-core at {AXE} (`make test` installs it with npm from package-lock.json)",
@@ -87,22 +72,6 @@ def axe_violations(page) -> list[str]:
     ]
 
 
-@pytest.fixture
-def browser(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test are
-    # still synchronous ones, made between browser steps.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
-        connections.close_all()
-
-
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 def test_a_candidate_finds_a_job_applies_and_follows_it(live_server, browser, viewport):
     email = f"grace.{viewport}@example.com"
@@ -119,7 +88,6 @@ def test_a_candidate_finds_a_job_applies_and_follows_it(live_server, browser, vi
     screen.save()
     recruiter = UserFactory(full_name="Rita Recruiter", is_staff=True)
     MembershipFactory(company=job.company, user=recruiter, role=Role.RECRUITER)
-    ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport=VIEWPORTS[viewport])
     page.set_default_timeout(30_000)
     shots = iter(range(1, 100))
