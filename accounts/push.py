@@ -32,7 +32,6 @@ import ipaddress
 import json
 import logging
 import os
-import random
 import re
 import socket
 from collections import Counter
@@ -50,13 +49,14 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from py_vapid import Vapid02
 from pywebpush import WebPushException, webpush
 
 from accounts.models import Notification, OutboundPush, PushSubscription, User
+from accounts.outbox import LeasedOutbox, retry_delay
 
 logger = logging.getLogger(__name__)
 
@@ -321,11 +321,12 @@ def push_retry_delay(*, attempts: int, retry_after: str | None = None) -> timede
     """The wait after failed attempt number `attempts` (1, 2, ...): doubling from
     PUSH_RETRY_SECONDS with up to 10 % jitter, at least the service's Retry-After (seconds),
     capped at PUSH_RETRY_MAX_SECONDS."""
-    seconds = settings.PUSH_RETRY_SECONDS * 2 ** max(attempts - 1, 0)
-    seconds += random.uniform(0, seconds / 10)
-    if retry_after is not None and retry_after.strip().isdigit():
-        seconds = max(seconds, int(retry_after))
-    return timedelta(seconds=min(seconds, settings.PUSH_RETRY_MAX_SECONDS))
+    return retry_delay(
+        attempts=attempts,
+        base_seconds=settings.PUSH_RETRY_SECONDS,
+        max_seconds=settings.PUSH_RETRY_MAX_SECONDS,
+        retry_after=retry_after,
+    )
 
 
 def push_payload(notification: Notification) -> dict[str, str]:
@@ -343,38 +344,17 @@ def _lease() -> timedelta:
     return timedelta(seconds=3 * settings.PUSH_TIMEOUT + 60)
 
 
-def _due(now: datetime) -> QuerySet[OutboundPush]:
-    return OutboundPush.objects.filter(
-        status=OutboundPush.Status.PENDING,
-        next_attempt_at__lte=now,
-        attempts__lt=settings.PUSH_MAX_ATTEMPTS,
-    )
+_OUTBOX = LeasedOutbox(
+    model=OutboundPush, max_attempts_setting="PUSH_MAX_ATTEMPTS", lease=_lease, noun="push"
+)
 
 
 def push_claim(*, push_id: int, now: datetime | None = None) -> OutboundPush | None:
-    """Take a due push for sending, or None when it isn't due or another worker has it: the
-    conditional UPDATE counts the attempt and leases the row past the send."""
-    now = now or timezone.now()
-    claimed = (
-        _due(now)
-        .filter(pk=push_id)
-        .update(attempts=F("attempts") + 1, next_attempt_at=now + _lease(), last_attempt_at=now)
-    )
-    if not claimed:
+    """Take a due push for sending, or None when it isn't due or another worker has it
+    (accounts.outbox: the claim counts the attempt and leases the row)."""
+    if not _OUTBOX.claim(push_id, now or timezone.now()):
         return None
     return OutboundPush.objects.select_related("notification", "subscription").get(pk=push_id)
-
-
-def _finish(push: OutboundPush, **fields: Any) -> bool:
-    """Record an attempt's outcome, unless the row changed hands meanwhile (lease ran out)."""
-    done = OutboundPush.objects.filter(
-        pk=push.pk, status=OutboundPush.Status.PENDING, attempts=push.attempts
-    ).update(**fields)
-    if not done:
-        logger.warning(
-            "push changed hands during its send; outcome not recorded", extra={"push": push.pk}
-        )
-    return bool(done)
 
 
 def push_send(*, push: OutboundPush, now: datetime | None = None) -> str:
@@ -383,11 +363,13 @@ def push_send(*, push: OutboundPush, now: datetime | None = None) -> str:
     now = now or timezone.now()
     subscription = push.subscription
     if subscription is None:
-        _finish(push, status=OutboundPush.Status.FAILED, last_error="subscription removed")
+        _OUTBOX.finish(push, status=OutboundPush.Status.FAILED, last_error="subscription removed")
         return "failed"
     vapid = push_vapid()
     if vapid is None:
-        _finish(push, status=OutboundPush.Status.FAILED, last_error="web push is not configured")
+        _OUTBOX.finish(
+            push, status=OutboundPush.Status.FAILED, last_error="web push is not configured"
+        )
         return "failed"
     status_code: int | None = None
     retry_after: str | None = None
@@ -437,33 +419,21 @@ def push_send(*, push: OutboundPush, now: datetime | None = None) -> str:
     )
     result = {"last_status_code": status_code, "last_error": error[:255]}
     if not error:
-        if _finish(push, status=OutboundPush.Status.SENT, sent_at=now, **result):
+        if _OUTBOX.finish(push, status=OutboundPush.Status.SENT, sent_at=now, **result):
             PushSubscription.objects.filter(pk=subscription.pk).update(last_used_at=now)
         return "sent"
     if status_code in GONE:
         with transaction.atomic():
-            _finish(push, status=OutboundPush.Status.FAILED, **result)
+            _OUTBOX.finish(push, status=OutboundPush.Status.FAILED, **result)
             # The browser unsubscribed or the subscription expired: never push to it again.
             PushSubscription.objects.filter(pk=subscription.pk).delete()
         return "gone"
     if not transient or push.attempts >= settings.PUSH_MAX_ATTEMPTS:
-        _finish(push, status=OutboundPush.Status.FAILED, **result)
+        _OUTBOX.finish(push, status=OutboundPush.Status.FAILED, **result)
         return "failed"
     delay = push_retry_delay(attempts=push.attempts, retry_after=retry_after)
-    _finish(push, next_attempt_at=now + delay, **result)
+    _OUTBOX.finish(push, next_attempt_at=now + delay, **result)
     return "retried"
-
-
-def _give_up_lost(now: datetime) -> int:
-    """Fail pushes whose last allowed attempt never finished (its worker died)."""
-    return OutboundPush.objects.filter(
-        status=OutboundPush.Status.PENDING,
-        next_attempt_at__lte=now,
-        attempts__gte=settings.PUSH_MAX_ATTEMPTS,
-    ).update(
-        status=OutboundPush.Status.FAILED,
-        last_error="gave up: the last attempt never finished (worker lost)",
-    )
 
 
 OUTCOMES = ("sent", "retried", "gone", "failed", "taken")
@@ -490,8 +460,10 @@ def pushes_send_due(*, limit: int | None = None, now: datetime | None = None) ->
     """
     limit = limit if limit is not None else settings.PUSH_BATCH_SIZE
     clock: Callable[[], datetime] = (lambda: now) if now is not None else timezone.now
-    gave_up = _give_up_lost(clock())
-    ids = list(_due(clock()).order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
+    gave_up = _OUTBOX.give_up_lost(clock())
+    ids = list(
+        _OUTBOX.due(clock()).order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit]
+    )
     counts = _send_each(ids, clock)
     return {
         "claimed": len(ids) - counts["taken"],

@@ -31,7 +31,6 @@ import http.client
 import ipaddress
 import json
 import logging
-import random
 import secrets
 import socket
 import time
@@ -47,10 +46,11 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Company, WebhookDelivery, WebhookEndpoint
+from accounts.outbox import LeasedOutbox, retry_delay
 from accounts.permissions import company_ids_with, person_of, require_perm, scope_queryset
 from accounts.services import audit_record
 from recruitment.api import ApplicationError
@@ -514,11 +514,12 @@ def webhook_retry_delay(*, attempts: int, retry_after: str | None = None) -> tim
     """The wait after failed attempt number `attempts` (1, 2, ...): doubling from
     WEBHOOK_RETRY_SECONDS with up to 10 % jitter, at least the receiver's `Retry-After`
     (seconds), capped at WEBHOOK_RETRY_MAX_SECONDS."""
-    seconds = settings.WEBHOOK_RETRY_SECONDS * 2 ** max(attempts - 1, 0)
-    seconds += random.uniform(0, seconds / 10)
-    if retry_after is not None and retry_after.strip().isdigit():
-        seconds = max(seconds, int(retry_after))
-    return timedelta(seconds=min(seconds, settings.WEBHOOK_RETRY_MAX_SECONDS))
+    return retry_delay(
+        attempts=attempts,
+        base_seconds=settings.WEBHOOK_RETRY_SECONDS,
+        max_seconds=settings.WEBHOOK_RETRY_MAX_SECONDS,
+        retry_after=retry_after,
+    )
 
 
 def _lease() -> timedelta:
@@ -527,43 +528,20 @@ def _lease() -> timedelta:
     return timedelta(seconds=4 * settings.WEBHOOK_TIMEOUT + 60)
 
 
-def _due(now: datetime) -> QuerySet[WebhookDelivery]:
-    return WebhookDelivery.objects.filter(
-        status=WebhookDelivery.Status.PENDING,
-        next_attempt_at__lte=now,
-        attempts__lt=settings.WEBHOOK_MAX_ATTEMPTS,
-    )
+_OUTBOX = LeasedOutbox(
+    model=WebhookDelivery,
+    max_attempts_setting="WEBHOOK_MAX_ATTEMPTS",
+    lease=_lease,
+    noun="webhook delivery",
+)
 
 
 def webhook_delivery_claim(*, delivery_id: int, now: datetime | None = None):
-    """Take a due delivery for sending, or None when it isn't due or another worker has it.
-
-    The conditional UPDATE counts the attempt and leases the row (moves `next_attempt_at` past
-    the send); a second claim waits for the first to commit, then finds the row not due.
-    """
-    now = now or timezone.now()
-    claimed = (
-        _due(now)
-        .filter(pk=delivery_id)
-        .update(attempts=F("attempts") + 1, next_attempt_at=now + _lease(), last_attempt_at=now)
-    )
-    if not claimed:
+    """Take a due delivery for sending, or None when it isn't due or another worker has it
+    (accounts.outbox: the claim counts the attempt and leases the row)."""
+    if not _OUTBOX.claim(delivery_id, now or timezone.now()):
         return None
     return WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
-
-
-def _finish(delivery: WebhookDelivery, **fields: Any) -> bool:
-    """Record an attempt's outcome, unless the row changed hands meanwhile (lease ran out or
-    it was redelivered)."""
-    done = WebhookDelivery.objects.filter(
-        pk=delivery.pk, status=WebhookDelivery.Status.PENDING, attempts=delivery.attempts
-    ).update(**fields)
-    if not done:
-        logger.warning(
-            "webhook delivery changed hands during its send; outcome not recorded",
-            extra={"delivery": delivery.pk},
-        )
-    return bool(done)
 
 
 def webhook_delivery_send(*, delivery: WebhookDelivery, now: datetime | None = None) -> str:
@@ -572,7 +550,9 @@ def webhook_delivery_send(*, delivery: WebhookDelivery, now: datetime | None = N
     now = now or timezone.now()
     endpoint = delivery.endpoint
     if not endpoint.is_active:
-        _finish(delivery, status=WebhookDelivery.Status.FAILED, last_error="endpoint disabled")
+        _OUTBOX.finish(
+            delivery, status=WebhookDelivery.Status.FAILED, last_error="endpoint disabled"
+        )
         return "failed"
     body = webhook_body(delivery.payload)
     # The signature's timestamp is the real time of the attempt: receivers reject old ones.
@@ -611,26 +591,16 @@ def webhook_delivery_send(*, delivery: WebhookDelivery, now: datetime | None = N
         "response_excerpt": excerpt[:EXCERPT_CHARS],
     }
     if not error:
-        _finish(delivery, status=WebhookDelivery.Status.SUCCEEDED, delivered_at=now, **result)
+        _OUTBOX.finish(
+            delivery, status=WebhookDelivery.Status.SUCCEEDED, delivered_at=now, **result
+        )
         return "succeeded"
     if delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
-        _finish(delivery, status=WebhookDelivery.Status.FAILED, **result)
+        _OUTBOX.finish(delivery, status=WebhookDelivery.Status.FAILED, **result)
         return "failed"
     delay = webhook_retry_delay(attempts=delivery.attempts, retry_after=retry_after)
-    _finish(delivery, next_attempt_at=now + delay, **result)
+    _OUTBOX.finish(delivery, next_attempt_at=now + delay, **result)
     return "retried"
-
-
-def _give_up_lost(now: datetime) -> int:
-    """Fail deliveries whose last allowed attempt never finished (its worker died)."""
-    return WebhookDelivery.objects.filter(
-        status=WebhookDelivery.Status.PENDING,
-        next_attempt_at__lte=now,
-        attempts__gte=settings.WEBHOOK_MAX_ATTEMPTS,
-    ).update(
-        status=WebhookDelivery.Status.FAILED,
-        last_error="gave up: the last attempt never finished (worker lost)",
-    )
 
 
 def _send_each(ids: list[int], clock: Callable[[], datetime]) -> Counter[str]:
@@ -657,8 +627,10 @@ def webhook_deliveries_send_due(*, limit: int | None = None, now: datetime | Non
     """
     limit = limit if limit is not None else settings.WEBHOOK_BATCH_SIZE
     clock: Callable[[], datetime] = (lambda: now) if now is not None else timezone.now
-    gave_up = _give_up_lost(clock())
-    ids = list(_due(clock()).order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
+    gave_up = _OUTBOX.give_up_lost(clock())
+    ids = list(
+        _OUTBOX.due(clock()).order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit]
+    )
     counts = _send_each(ids, clock)
     return {
         "claimed": len(ids) - counts["taken"],
