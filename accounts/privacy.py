@@ -30,8 +30,8 @@ What erasure does, decided here once:
   forgets their description; job-board searches lose their link to them.
 - Afterwards no text column holds their email, name, phone or resume text, with one exception
   made on purpose: the email confirming the erasure, queued last to their old address.
-  `erasure_confirmations_scrub` blanks that address once the outbox is done with the email;
-  run it periodically (beside the outbox's sweeper).
+  `erasure_confirmations_scrub` blanks that address once the outbox is done with the email
+  (the outbox task runs it after each sweep).
 - Sessions: the view logs the person out; every other session of theirs stops working at its
   next request, since the account is inactive and its password hash (which Django checks
   sessions against) has changed.

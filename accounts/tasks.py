@@ -8,6 +8,7 @@ from celery import shared_task
 from django.conf import settings
 
 from accounts.mail import outbox_send_due
+from accounts.privacy import erasure_confirmations_scrub
 from accounts.push import pushes_send, pushes_send_due
 from accounts.webhooks import webhook_deliveries_send, webhook_deliveries_send_due
 
@@ -21,7 +22,8 @@ def outbox_send() -> dict:
 
     Safe to run any number of times at once (rows are claimed one by one), so it serves both as
     the task queued after writing emails and as the periodic sweeper (celery-beat, every minute)
-    that picks up retries and rows left behind by a broker outage or a lost worker.
+    that picks up retries and rows left behind by a broker outage or a lost worker. Then it
+    blanks the address of the account erasure confirmations it is done with.
     """
     limit = settings.EMAIL_OUTBOX_BATCH_SIZE
     totals: Counter[str] = Counter()
@@ -30,6 +32,8 @@ def outbox_send() -> dict:
         totals.update(result)
         if result["claimed"] + result["taken"] < limit:
             break
+    # An erased person's address is kept only until their confirmation has left.
+    totals["erasure_confirmations_scrubbed"] = erasure_confirmations_scrub()
     return dict(totals)
 
 

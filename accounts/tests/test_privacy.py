@@ -29,6 +29,7 @@ from accounts.models import (
 )
 from accounts.privacy import CONFIRMATION_KIND, ERASED, erasure_confirmations_scrub, privacy_parts
 from accounts.services import audit_record
+from accounts.tasks import outbox_send
 from accounts.tests.factories import PASSWORD, CandidateProfileFactory, MembershipFactory
 
 PRIVACY = reverse("me-privacy")
@@ -327,6 +328,20 @@ def test_the_sent_confirmation_forgets_the_address(person, person_client):
     assert erasure_confirmations_scrub() == 1
     confirmation.refresh_from_db()
     assert confirmation.to == "erased@erased.invalid"
+
+
+def test_the_outbox_task_sends_the_confirmation_then_forgets_the_address(
+    person, person_client, mailoutbox
+):
+    address = person.email
+    person_client.post(DELETE, {"confirm": PASSWORD})
+
+    result = outbox_send()  # the task the commit queues and celery-beat runs every minute
+
+    confirmation = OutboundEmail.objects.get(kind=CONFIRMATION_KIND)
+    assert confirmation.status == "sent" and confirmation.to == "erased@erased.invalid"
+    assert result["erasure_confirmations_scrubbed"] == 1
+    assert [message.to for message in mailoutbox] == [[address]]
 
 
 def test_the_audit_trail_stays_append_only_outside_an_erasure(person):
