@@ -89,6 +89,8 @@ _CANDIDATE_MATCH_FIELDS = (
     "job__salary_period",
     "job__external_url",
     "job__company__name",
+    "job__slug",  # the job page's address
+    "job__company__slug",
 )
 
 
