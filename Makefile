@@ -17,7 +17,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 DB_START = if [ -z "$$DATABASE_URL" ]; then $(PY) -m recruitment.embedded_db start; fi
 DB_STOP = if [ -z "$$DATABASE_URL" ]; then $(PY) -m recruitment.embedded_db stop; fi
 
-.PHONY: run test setup install db-start db-stop migrate seed worker beat bench lint format clean
+.PHONY: run test browser setup install db-start db-stop migrate seed worker beat bench lint format clean
 
 install: $(INSTALLED)
 
@@ -35,6 +35,15 @@ $(INSTALLED): requirements.txt requirements-data.txt
 node_modules/.package-lock.json: package.json package-lock.json
 	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; \
 	else echo "npm not found: the accessibility checks will skip"; fi
+
+# The browser tests drive Debian's chromium (Playwright's executable_path; no browser download).
+# Installed here when missing and we may (root with apt-get); else those tests skip and say why.
+browser:
+	@if ! command -v chromium >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium for the browser tests ..."; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+			>/dev/null 2>&1 || echo "chromium could not be installed; the browser tests will skip"; \
+	fi
 
 db-start: install
 	@$(DB_START)
@@ -66,7 +75,7 @@ run: install
 	echo "Stop with Ctrl-C (the embedded database stops with it)." && \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install node_modules/.package-lock.json
+test: install node_modules/.package-lock.json browser
 	@trap '$(DB_STOP)' EXIT; \
 	set -e; \
 	$(DB_START); \
