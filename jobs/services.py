@@ -19,6 +19,7 @@ from accounts.models import Company, User
 from accounts.permissions import person_of, require_perm
 from accounts.services import audit_event_build, audit_record, audit_records
 from accounts.webhooks import webhook_event_emit
+from jobs.descriptions import html_sanitise
 from jobs.embeddings import embed_texts, text_hash, vectors_store
 from jobs.models import CurrencyRate, Job, JobSkill, SearchQuery, SearchTerm
 from jobs.search import JobSearchResult, currency_rates
@@ -105,6 +106,7 @@ def job_create(
     unknown = set(fields) - set(JOB_FIELDS)
     if unknown:
         raise TypeError(f"job_create() got unexpected fields: {', '.join(sorted(unknown))}")
+    _description_sanitise(fields)
     job = Job(
         company=company,
         title=title,
@@ -152,6 +154,13 @@ def job_duplicate(*, job: Job, actor: User | None) -> Job:
     return copy
 
 
+def _description_sanitise(fields: dict) -> None:
+    """Every writer's description HTML is made safe here, whoever sent it (a form, the API, a
+    crawl): the job page shows it as it is stored."""
+    if "description_html" in fields:
+        fields["description_html"] = html_sanitise(fields["description_html"])
+
+
 def job_changes_set(*, job: Job, **fields) -> dict[str, list[str]]:
     """Set the `fields` that differ on `job` and validate it, without saving; return the
     changes as the audit trail records them (empty: nothing to save). With `jobs_changes_save`
@@ -163,6 +172,7 @@ def job_changes_set(*, job: Job, **fields) -> dict[str, list[str]]:
     unknown = set(fields) - set(JOB_FIELDS)
     if unknown:
         raise TypeError(f"job update got unexpected fields: {', '.join(sorted(unknown))}")
+    _description_sanitise(fields)
     changes = {}
     for name, value in fields.items():
         old = getattr(job, name)

@@ -148,3 +148,19 @@ def test_jobs_changes_save_writes_many_jobs_as_job_update_does_in_a_few_queries(
     assert event.actor_label == "system"
     with pytest.raises(ValidationError):
         job_changes_set(job=jobs[0], salary_min=10, salary_max=5, salary_currency="EUR")
+
+
+def test_every_writer_stores_a_safe_description(company):
+    """The job page shows description_html as stored: a script from any writer (the back
+    office's form included) never reaches it."""
+    job = job_create(
+        company=company,
+        title="Engineer",
+        actor=None,
+        description_html='<p onclick="steal()">Hi</p><script>alert(1)</script>',
+    )
+    assert "<script" not in job.description_html and "onclick" not in job.description_html
+    assert "Hi" in job.description_html
+    job_update(job=job, actor=None, description_html='<img src=x onerror="alert(2)"><b>Bold</b>')
+    job.refresh_from_db()
+    assert "onerror" not in job.description_html and "<b>Bold</b>" in job.description_html
