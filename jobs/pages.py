@@ -8,6 +8,7 @@ parameter is named in an inline message and left out, and the search runs withou
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from datetime import UTC
 from urllib.parse import urlencode
@@ -107,7 +108,9 @@ def _search(state: _BoardState) -> tuple[JobSearchResult, dict[str, list[str]]]:
     """Search; a parameter the service refuses is reported and dropped, and the search run
     again without it."""
     errors: dict[str, list[str]] = {}
-    for _ in range(3):
+    # The service reports its refusals in stages (words and sort, then the page, then the
+    # filters): each attempt drops what it refused, so one per parameter is enough.
+    for _ in range(len(state.filters) + 4):
         try:
             result = search_jobs(
                 query=state.q,
@@ -344,7 +347,7 @@ def _record_click(request: HttpRequest, job: Job) -> None:
     """Record that the job was opened from a search's results (?search=id&position=n); a
     link that is not one is ignored, as it only feeds analytics."""
     search_id, position = request.GET.get("search", ""), request.GET.get("position", "")
-    if not (search_id.isdigit() and position.isdigit() and len(search_id) < 19):
+    if not (re.fullmatch(r"[0-9]{1,18}", search_id) and re.fullmatch(r"[0-9]{1,9}", position)):
         return
     logged = selectors.search_query_get(pk=int(search_id))
     if logged is None:

@@ -158,7 +158,7 @@ def _integer(value: Any, low: int, high: int) -> tuple[int | None, str | None]:
     if isinstance(value, bool):
         return None, "Enter a whole number."
     if isinstance(value, str):
-        if not re.fullmatch(r"\s*\d+\s*", value):
+        if not re.fullmatch(r"\s*[0-9]{1,18}\s*", value):
             return None, "Enter a whole number."
         value = int(value)
     if not isinstance(value, int):

@@ -242,6 +242,18 @@ def test_bad_parameters_give_a_message_and_the_rest_of_the_search(client, params
     assert "Rust Engineer" in html  # the search ran without the bad parameter
 
 
+def test_many_bad_parameters_at_once_each_get_a_message(client):
+    """The service refuses in stages (sort, then the page, then filters): each is reported."""
+    make_job("Rust Engineer")
+    params = {"sort": "x", "page": "600", "remote": "moon", "salary_min": "9" * 5000}
+    response = client.get("/jobs/", params)
+    html = plain(response)
+    assert response.status_code == 200
+    for field in ("Sort", "Page", "Work place", "Salary"):
+        assert f"<li>{field}: " in html
+    assert "Rust Engineer" in html
+
+
 def test_a_page_past_the_end_shows_the_last_page(client):
     for n in range(22):
         make_job(f"Scala Developer {n}", days_ago=n + 1)
@@ -320,7 +332,8 @@ def test_opening_a_result_records_the_click_once(client):
 
 @pytest.mark.parametrize("params", ["search=abc&position=1", "search=99999999&position=1",
                                     "search={pk}&position=0", "search={pk}&position=x",
-                                    "search=99999999999999999999999&position=1"])  # fmt: skip
+                                    "search=99999999999999999999999&position=1",
+                                    "search=%C2%B2&position=1", "search={pk}&position=%D9%A3"])  # fmt: skip
 def test_a_bad_click_link_still_shows_the_job(client, params):
     job = make_job("Haskell Developer")
     logged = SearchQuery.objects.create(query="haskell", result_count=1)
