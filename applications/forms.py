@@ -137,9 +137,8 @@ class ApplyForm(forms.Form):
             for name in self.question_names
             if name not in self.errors
         }
-        questions = [
-            q for q in self.job.questions or [] if QUESTION_PREFIX + str(q.get("key")) in answers
-        ]
+        # The questions whose field passed its own checks: the shared rules of answers next.
+        questions = [q for q in self.job.questions or [] if str(q.get("key")) in answers]
         try:
             cleaned["answers"] = answers_clean(questions=questions, answers=answers)
         except ValidationError as error:
