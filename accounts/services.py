@@ -430,15 +430,22 @@ def user_me_update(
     full_name: str | None = None,
     profile: dict[str, Any] | None = None,
     preferences: dict[str, Any] | None = None,
+    keep_set: bool = False,
+    create_profile: bool = False,
 ) -> User:
-    """The person's own update, all or nothing. Profile values need a candidate profile."""
+    """The person's own update, all or nothing. Profile values need a candidate profile (made
+    first with `create_profile`); `keep_set` is `candidate_profile_update`'s."""
     if full_name is not None:
         user_name_update(user=user, full_name=full_name)
     if profile:
         candidate_profile = CandidateProfile.objects.select_for_update().filter(user=user).first()
+        if candidate_profile is None and create_profile:
+            candidate_profile = candidate_profile_get_or_create(user=user)
         if candidate_profile is None:
             raise ValidationError({"candidate_profile": "You have no candidate profile to change."})
-        candidate_profile_update(profile=candidate_profile, values=profile, actor=user)
+        candidate_profile_update(
+            profile=candidate_profile, values=profile, actor=user, keep_set=keep_set
+        )
     if preferences:
         notification_preference_update(user=user, values=preferences)
     return user

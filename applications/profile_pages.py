@@ -14,11 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import CandidateProfile
 from accounts.selectors import candidate_profile_of
-from accounts.services import (
-    candidate_profile_get_or_create,
-    candidate_profile_update,
-    user_name_update,
-)
+from accounts.services import user_me_update
 from applications.documents import SUGGESTED_FIELDS, profile_suggestion_use
 from applications.profile_forms import (
     PROFILE_FIELDS,
@@ -51,12 +47,13 @@ def profile(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ProfileForm(request.POST, kept_skills=current.skills)
         if form.is_valid():
-            if current.pk is None:
-                current = candidate_profile_get_or_create(user=request.user)
             try:
-                user_name_update(user=request.user, full_name=form.cleaned_data["full_name"])
-                candidate_profile_update(
-                    profile=current, values=form.profile_values(), actor=request.user, keep_set=True
+                user_me_update(
+                    user=request.user,
+                    full_name=form.cleaned_data["full_name"],
+                    profile=form.profile_values(),
+                    keep_set=True,
+                    create_profile=True,
                 )
             except ValidationError as error:
                 _errors_to_form(form, error)
