@@ -14,16 +14,8 @@ from django.utils import timezone
 from accounts.models import User
 from applications.models import Application, Document, Interview, Stage, StageChange
 from applications.selectors import candidate_application_list
-from jobs.models import Job
+from jobs.selectors import JOB_WIDE_COLUMNS
 
-# Job columns a candidate's list never shows (wide text, the search index, the vector).
-_JOB_HEAVY = (
-    "job__description_html",
-    "job__description_text",
-    "job__search_vector",
-    "job__embedding",
-    "job__skills_text",
-)
 RESUMES_SHOWN = 5
 APPLICATIONS_PER_PAGE = 20
 
@@ -71,7 +63,7 @@ def candidate_dashboard_applications(*, candidate: User, page: object = 1) -> Pa
     changes = StageChange.objects.select_related("to_stage").order_by("created_at", "id")
     applications = (
         candidate_application_list(candidate=candidate)
-        .defer(*_JOB_HEAVY)
+        .defer(*(f"job__{column}" for column in JOB_WIDE_COLUMNS))
         .prefetch_related(Prefetch("stage_changes", queryset=changes))
     )
     shown = Paginator(applications, APPLICATIONS_PER_PAGE).get_page(page)
@@ -87,7 +79,7 @@ def candidate_application(*, candidate: User, application_id: int) -> Applicatio
     """One of the candidate's applications; None for a missing one and another person's."""
     return (
         candidate_application_list(candidate=candidate)
-        .defer(*_JOB_HEAVY)
+        .defer(*(f"job__{column}" for column in JOB_WIDE_COLUMNS))
         .filter(pk=application_id)
         .first()
     )
@@ -107,7 +99,7 @@ def candidate_upcoming_interviews(
             ends_at__gt=now,
         )
         .select_related("application__job__company")
-        .defer(*(f"application__{column}" for column in _JOB_HEAVY))
+        .defer(*(f"application__job__{column}" for column in JOB_WIDE_COLUMNS))
         .order_by("starts_at", "pk")
     )
 
@@ -144,16 +136,3 @@ def candidate_resumes(*, candidate: User, limit: int = RESUMES_SHOWN) -> list[Do
 
 def candidate_application_of_job(*, candidate: User, job_id: int) -> Application | None:
     return Application.objects.filter(candidate=candidate, job_id=job_id).only("pk").first()
-
-
-def job_closed_get(*, company_slug: str, slug: str) -> Job | None:
-    """A job that took applications once and no longer does (closed, archived or past its
-    closing date), for a kind "no longer open" page; None for any other (drafts included)."""
-    return (
-        Job.objects.filter(company__slug=company_slug, slug=slug)
-        .exclude(status=Job.Status.DRAFT)
-        .filter(published_at__isnull=False)
-        .select_related("company")
-        .defer(*(column.removeprefix("job__") for column in _JOB_HEAVY))
-        .first()
-    )

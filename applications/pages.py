@@ -22,14 +22,13 @@ from applications.candidate_selectors import (
     candidate_interview,
     candidate_resumes,
     candidate_upcoming_interviews,
-    job_closed_get,
 )
 from applications.forms import ApplyForm, WithdrawForm
 from applications.invites import interview_calendar
 from applications.models import Application, Document, Interview
 from applications.services import application_submit_with_resume, application_withdraw
 from jobs.models import Job
-from jobs.selectors import job_public_get
+from jobs.selectors import job_public_get, job_public_gone
 from recruitment.api import ApplicationError
 
 # Room for the multipart framing and the form's text fields around the one file.
@@ -101,7 +100,7 @@ def _apply_job(request, company_slug: str, slug: str) -> tuple[Job | None, HttpR
     try:
         job = job_public_get(company_slug=company_slug, slug=slug)
     except Job.DoesNotExist:
-        closed = job_closed_get(company_slug=company_slug, slug=slug)
+        closed = job_public_gone(company_slug=company_slug, slug=slug)
         if closed is None:
             raise Http404("No such job.") from None
         return None, _closed(request, closed)

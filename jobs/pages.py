@@ -232,7 +232,7 @@ def board(request: HttpRequest) -> HttpResponse:
         {
             "hit": hit,
             # A result opened from a logged search says so, for the click-through analytics.
-            "url": _job_path(hit.job)
+            "url": hit.job.get_absolute_url()
             + (f"?{urlencode({'search': logged.pk, 'position': hit.position})}" if logged else ""),
             "place": job_place(hit.job),
             "salary": job_salary(hit.job),
@@ -289,10 +289,6 @@ def job_salary(job: Job) -> str:
     return f"{amount} {job.salary_currency} {job.get_salary_period_display()}"
 
 
-def _job_path(job: Job) -> str:
-    return reverse("job-detail", kwargs={"company_slug": job.company.slug, "slug": job.slug})
-
-
 def _summary(job: Job, length: int = 200) -> str:
     text = " ".join(job.description_text.split())
     if not text:
@@ -336,7 +332,8 @@ def job_detail(request: HttpRequest, company_slug: str, slug: str) -> HttpRespon
         "external_url": "" if applies_here else external,
         "jsonld": jsonld.as_script(jsonld.job_posting(job, url=url)),
         "similar": [
-            {"job": other, "url": _job_path(other), "place": job_place(other)} for other in similar
+            {"job": other, "url": other.get_absolute_url(), "place": job_place(other)}
+            for other in similar
         ],
         "site_name": SITE_NAME,
     }
@@ -377,7 +374,7 @@ def feed(request: HttpRequest) -> HttpResponse:
         language="en",
     )
     for job in selectors.job_feed_list(limit=FEED_SIZE):
-        url = settings.SITE_URL + _job_path(job)
+        url = settings.SITE_URL + job.get_absolute_url()
         place = job_place(job)
         feed.add_item(
             title=f"{job.title} at {job.company.name}",

@@ -20,6 +20,8 @@ from jobs.models import Job, JobSkill, SearchQuery, Skill
 # Columns no list shows: the search index, the vector (costly to read and to parse) and the
 # text the triggers derive.
 _HEAVY_COLUMNS = ("search_vector", "embedding", "skills_text")
+# What a list that shows no description leaves out (wide text, the search index, the vector).
+JOB_WIDE_COLUMNS = ("description_html", "description_text", *_HEAVY_COLUMNS)
 
 
 def job_list(*, user: User, filters: dict | None = None) -> QuerySet[Job]:

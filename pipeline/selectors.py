@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from applications.models import Application
 from jobs.models import Job
+from jobs.selectors import JOB_WIDE_COLUMNS
 from pipeline.models import Match, PipelineRun, Source
 
 # How old a source's last crawl may be before its schedule makes it due. Slightly under the
@@ -94,7 +95,6 @@ def match_of_application(*, application) -> dict | None:
 
 
 # Job columns "Jobs for you" never shows (wide text, the search index, the vector).
-_JOB_HEAVY = ("description_html", "description_text", "search_vector", "embedding", "skills_text")
 
 
 def candidate_open_matches(*, user) -> QuerySet[Match]:
@@ -113,7 +113,7 @@ def candidate_open_matches(*, user) -> QuerySet[Match]:
         .filter(Q(job__closes_at__isnull=True) | Q(job__closes_at__gt=now))
         .exclude(Exists(applied))
         .select_related("job__company")
-        .defer(*(f"job__{column}" for column in _JOB_HEAVY))
+        .defer(*(f"job__{column}" for column in JOB_WIDE_COLUMNS))
         .order_by("-score", "-id")
     )
 
@@ -123,7 +123,7 @@ def candidate_match(*, user, match_id: int) -> Match | None:
     return (
         Match.objects.filter(pk=match_id, candidate__user=user)
         .select_related("candidate", "job")
-        .defer(*(f"job__{column}" for column in _JOB_HEAVY))
+        .defer(*(f"job__{column}" for column in JOB_WIDE_COLUMNS))
         .first()
     )
 
