@@ -265,9 +265,7 @@ class ApplicationOutput(serializers.Serializer):
             },
             "stage": {
                 "id": stage.pk,
-                "name": stage.name
-                if as_company
-                else stage.candidate_label or stage.get_kind_display(),
+                "name": stage.name if as_company else stage.candidate_name,
                 "kind": stage.kind,
             },
             "status": instance.status,

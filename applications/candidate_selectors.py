@@ -12,7 +12,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from applications.models import Application, Document, Interview, Stage, StageChange
+from applications.models import Application, Document, Interview, StageChange
 from applications.selectors import candidate_application_list
 from jobs.selectors import JOB_WIDE_COLUMNS
 
@@ -35,11 +35,6 @@ STATUS_WORDS: dict[str, tuple[str, str]] = {
 }
 
 
-def stage_candidate_label(stage: Stage) -> str:
-    """What candidates see of a stage: the company's candidate label, else its kind's name."""
-    return stage.candidate_label or Stage.Kind(stage.kind).label
-
-
 def application_timeline(application: Application) -> list[TimelineStep]:
     """The application's history as the candidate sees it: one step each time the
     candidate-facing label changes (internal moves between stages that read the same, and
@@ -49,7 +44,7 @@ def application_timeline(application: Application) -> list[TimelineStep]:
         if change.status == Application.Status.WITHDRAWN:
             label = "You withdrew your application"
         else:
-            label = stage_candidate_label(change.to_stage)
+            label = change.to_stage.candidate_name
         if steps and steps[-1].label == label:
             continue
         steps.append(TimelineStep(label=label, at=change.created_at))
@@ -71,7 +66,7 @@ def candidate_dashboard_applications(*, candidate: User, page: object = 1) -> Pa
     for application in shown.object_list:
         application.timeline = application_timeline(application)
         application.status_words, application.status_class = STATUS_WORDS[application.status]
-        application.current_label = stage_candidate_label(application.stage)
+        application.current_label = application.stage.candidate_name
     return shown
 
 

@@ -84,7 +84,7 @@ def merge_values(application: Application, *, actor: User | None = None) -> dict
         "candidate_name": application.candidate.full_name or application.candidate.email,
         "job_title": job.title,
         "company_name": job.company.name,
-        "stage": stage.candidate_label or stage.get_kind_display(),
+        "stage": stage.candidate_name,
         "interview_time": interview_time,
         "recruiter_name": actor_name or job.company.name,
     }
@@ -167,7 +167,7 @@ def stage_change_email_queue(
 def _stage_change_notify(*, application: Application, change: StageChange) -> None:
     job = application.job
     stage = change.to_stage
-    label = stage.candidate_label or stage.get_kind_display()
+    label = stage.candidate_name
     notify(
         user=application.candidate,
         kind=NotificationKind.APPLICATION_UPDATE,

@@ -51,6 +51,12 @@ class Stage(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def candidate_name(self) -> str:
+        """What candidates see of the stage: the company's label for them, else the kind's
+        name; never the internal name."""
+        return self.candidate_label or self.get_kind_display()
+
 
 class Application(models.Model):
     class Status(models.TextChoices):

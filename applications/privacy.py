@@ -34,17 +34,12 @@ from applications.models import (
     Note,
     Offer,
     Scorecard,
-    Stage,
     StageChange,
 )
 
 logger = logging.getLogger(__name__)
 
 STORAGE = "private"
-
-
-def _stage_label(stage: Stage) -> str:
-    return stage.candidate_label or stage.get_kind_display()
 
 
 def _archive_name(document: Document) -> str:
@@ -122,10 +117,10 @@ def _application_data(application: Application) -> dict[str, Any]:
         "applied_at": application.created_at,
         "source": application.get_source_display(),
         "status": application.get_status_display(),
-        "stage": _stage_label(application.stage),
+        "stage": application.stage.candidate_name,
         "timeline": [
             {
-                "stage": _stage_label(change.to_stage),
+                "stage": change.to_stage.candidate_name,
                 "status": Application.Status(change.status).label,
                 "at": change.created_at,
             }
