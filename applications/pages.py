@@ -104,7 +104,7 @@ def _apply_job(request, company_slug: str, slug: str) -> tuple[Job | None, HttpR
         if closed is None:
             raise Http404("No such job.") from None
         return None, _closed(request, closed)
-    if not job.company.is_tenant:
+    if not job.applies_here:
         # A posting found elsewhere: the employer takes applications on its own site.
         return None, render(request, "applications/apply_elsewhere.html", {"job": job})
     existing = candidate_application_of_job(candidate=request.user, job_id=job.pk)

@@ -77,6 +77,10 @@ def application_submit(
         )
     if job.status != Job.Status.OPEN:
         raise ApplicationError("This job is not open for applications.", code="job_not_open")
+    if not job.applies_here:
+        raise ApplicationError(
+            "This job takes applications on the employer's own site.", code="apply_elsewhere"
+        )
     if Application.objects.filter(job=job, candidate=candidate).exists():
         raise ApplicationError("You have already applied to this job.", code="already_applied")
     # A person applying for themselves answers the required questions; a member or partner

@@ -34,11 +34,6 @@ SALARY_UNITS = {"hour": "HOUR", "day": "DAY", "week": "WEEK", "month": "MONTH", 
 _SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
-def job_applies_here(job: Job) -> bool:
-    """Candidates apply on this site to the jobs of companies that use it."""
-    return job.company.is_tenant
-
-
 def job_posting(job: Job, *, url: str) -> dict[str, Any]:
     """The JobPosting of `job`, whose page is at the absolute `url`."""
     company = job.company
@@ -57,7 +52,7 @@ def job_posting(job: Job, *, url: str) -> dict[str, Any]:
         "employmentType": EMPLOYMENT_TYPES.get(job.employment_type, "OTHER"),
         "hiringOrganization": organization,
         "identifier": {"@type": "PropertyValue", "name": company.name, "value": str(job.pk)},
-        "directApply": job_applies_here(job),
+        "directApply": job.applies_here,
         "url": url,
     }
     if job.remote == Job.Remote.REMOTE:

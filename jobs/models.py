@@ -211,6 +211,12 @@ class Job(models.Model):
         return reverse("job-detail", kwargs={"company_slug": self.company.slug, "slug": self.slug})
 
     @property
+    def applies_here(self) -> bool:
+        """Candidates apply on this site: the company hires with us (a tenant), rather than a
+        posting found on the web, which takes applications on the employer's own site."""
+        return self.company.is_tenant
+
+    @property
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
 

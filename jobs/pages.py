@@ -314,7 +314,7 @@ def job_detail(request: HttpRequest, company_slug: str, slug: str) -> HttpRespon
     skills = selectors.job_public_skills(job=job)
     job.skill_names = [job_skill.skill.name for job_skill in skills]
     url = settings.SITE_URL + request.path
-    applies_here = jsonld.job_applies_here(job)
+    applies_here = job.applies_here
     external = job.external_url if job.external_url.startswith(("https://", "http://")) else ""
     similar = selectors.job_similar_list(job=job)
     context = {

@@ -2,6 +2,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.models import AuditEvent
+from accounts.tests.factories import CompanyFactory
 from applications.models import Application, Stage, StageChange
 from applications.services import (
     application_hire,
@@ -54,6 +55,14 @@ def test_submit_rejects_closed_job(company, candidate):
     with pytest.raises(ApplicationError) as excinfo:
         _submit(job, candidate)
     assert excinfo.value.code == "job_not_open"
+
+
+def test_submit_refuses_a_posting_found_on_the_web(candidate):
+    job = JobFactory(company=CompanyFactory(is_tenant=False))  # applications go to its site
+    with pytest.raises(ApplicationError) as excinfo:
+        _submit(job, candidate)
+    assert excinfo.value.code == "apply_elsewhere"
+    assert not Application.objects.exists()
 
 
 def test_submit_requires_consent(job, candidate):
