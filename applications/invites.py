@@ -31,8 +31,8 @@ from accounts.mail import (
     unsubscribe_token_make,
     unsubscribe_url,
 )
-from accounts.models import NotificationKind, NotificationPreference, User
-from accounts.notifications import notify
+from accounts.models import Notification, NotificationKind, NotificationPreference, User
+from accounts.notifications import notify_many
 from applications.models import Interview
 
 PRODID = "-//Recruitment platform//Interviews//EN"
@@ -153,10 +153,11 @@ def _email(interview: Interview, user: User, kind: str, ics: bytes, *, now: date
     )
 
 
-def _candidate_notify(interview: Interview, kind: str) -> None:
-    """The candidate's in-app notification (and web push, per their preferences)."""
+def _candidate_notice(interview: Interview, kind: str) -> Notification:
+    """The candidate's in-app notification (unsaved: `notify_many` adds it, once, with its
+    web push per their preferences)."""
     job = interview.application.job
-    notify(
+    return Notification(
         user=interview.application.candidate,
         kind=NotificationKind.INTERVIEW_UPDATE,
         title=_SUBJECTS[kind].format(title=f"{job.title} at {job.company.name}"),
@@ -166,14 +167,21 @@ def _candidate_notify(interview: Interview, kind: str) -> None:
     )
 
 
-def _recipients(interview: Interview, users: Collection[User]) -> list[User]:
-    """`users` less a candidate who switched interview updates off."""
-    candidate_id = interview.application.candidate_id
-    muted = set(
+def _muted(candidate_ids: Collection[int]) -> set[int]:
+    """Those of the candidates who switched interview updates off."""
+    return set(
         NotificationPreference.objects.filter(
-            user_id=candidate_id, interview_updates=False
+            user_id__in=candidate_ids, interview_updates=False
         ).values_list("user_id", flat=True)
     )
+
+
+def _recipients(
+    interview: Interview, users: Collection[User], muted: set[int] | None = None
+) -> list[User]:
+    """`users` less a candidate who switched interview updates off (`muted`, when known)."""
+    if muted is None:
+        muted = _muted([interview.application.candidate_id])
     return [user for user in users if user.pk not in muted]
 
 
@@ -196,7 +204,7 @@ def interview_invites_queue(
     emails = [
         _email(interview, user, kind, ics, now=now) for user in _recipients(interview, attendees)
     ]
-    _candidate_notify(interview, kind)
+    notify_many(notifications=[_candidate_notice(interview, kind)])
     if removed:
         dropped = interview_calendar(interview, attendees=removed, cancel=True)
         emails += [_email(interview, user, CANCELLED, dropped, now=now) for user in removed]
@@ -219,13 +227,16 @@ def interview_reminders_queue(*, now: datetime | None = None) -> int:
         .prefetch_related("interviewers")
         .order_by("starts_at")
     )
-    emails = []
+    due = list(due)
+    muted = _muted({interview.application.candidate_id for interview in due})
+    emails, notices = [], []
     for interview in due:
         attendees = [interview.application.candidate, *interview.interviewers.all()]
         ics = interview_calendar(interview, attendees=attendees)
-        _candidate_notify(interview, REMINDER)
+        notices.append(_candidate_notice(interview, REMINDER))
         emails += [
             _email(interview, user, REMINDER, ics, now=now)
-            for user in _recipients(interview, attendees)
+            for user in _recipients(interview, attendees, muted)
         ]
+    notify_many(notifications=notices)
     return sum(new for _, new in emails_queue(emails=emails))

@@ -5,10 +5,12 @@ import base64
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from icalendar import Calendar
 
-from accounts.models import NotificationPreference, OutboundEmail, Role
+from accounts.models import Notification, NotificationPreference, OutboundEmail, Role
 from accounts.tests.factories import MembershipFactory, UserFactory
 from applications.hiring import interview_cancel, interview_schedule, interview_update
 from applications.invites import interview_reminders_queue
@@ -177,6 +179,32 @@ def test_reminders_go_out_once_the_day_before(application):
     assert set(reminders) == {application.candidate.email, panel[0].email}
     assert all(email.refs == [soon.pk] for email in reminders.values())
     assert "Reminder, tomorrow" in reminders[panel[0].email].subject
+
+
+def _due_interviews(application, panel, count):
+    now = timezone.now()
+    for _ in range(count):
+        other = application_submit(
+            job=application.job, candidate=UserFactory(), consent_processing=True
+        )
+        interview = _schedule(
+            other, panel, starts_at=now + timedelta(hours=20), ends_at=now + timedelta(hours=21)
+        )
+        Interview.objects.filter(pk=interview.pk).update(updated_at=now - timedelta(days=3))
+
+
+def test_the_reminder_sweep_costs_the_same_queries_however_many_are_due(application):
+    panel = _panel(application, 1)
+    _due_interviews(application, panel, 2)
+    with CaptureQueriesContext(connection) as few:
+        assert interview_reminders_queue() == 4  # candidate and interviewer, twice
+    _due_interviews(application, panel, 5)
+    with CaptureQueriesContext(connection) as many:
+        assert interview_reminders_queue() == 10
+    assert len(many) == len(few)
+    assert (
+        Notification.objects.filter(kind="interview_update").count() == 7 * 2
+    )  # invite + reminder
 
 
 def test_scheduling_in_the_admin_queues_the_invites(admin_client_, application):
