@@ -211,6 +211,20 @@ class Job(models.Model):
         return reverse("job-detail", kwargs={"company_slug": self.company.slug, "slug": self.slug})
 
     @property
+    def salary_display(self) -> str:
+        """ "60,000–80,000 EUR per year", "From 60,000 EUR per month"; "" when not stated."""
+        low, high = self.salary_min, self.salary_max
+        if low is None and high is None:
+            return ""
+        if low is not None and high is not None:
+            amount = f"{low:,}" if low == high else f"{low:,}–{high:,}"
+        elif low is not None:
+            amount = f"From {low:,}"
+        else:
+            amount = f"Up to {high:,}"
+        return f"{amount} {self.salary_currency} {self.get_salary_period_display()}"
+
+    @property
     def applies_here(self) -> bool:
         """Candidates apply on this site: the company hires with us (a tenant), rather than a
         posting found on the web, which takes applications on the employer's own site."""

@@ -235,7 +235,7 @@ def board(request: HttpRequest) -> HttpResponse:
             "url": hit.job.get_absolute_url()
             + (f"?{urlencode({'search': logged.pk, 'position': hit.position})}" if logged else ""),
             "place": job_place(hit.job),
-            "salary": job_salary(hit.job),
+            "salary": hit.job.salary_display,
         }
         for hit in result.results
     ]
@@ -275,20 +275,6 @@ def job_place(job: Job) -> str:
     return place
 
 
-def job_salary(job: Job) -> str:
-    """ "60,000–80,000 EUR per year", "From 60,000 EUR per month"; "" when not stated."""
-    low, high = job.salary_min, job.salary_max
-    if low is None and high is None:
-        return ""
-    if low is not None and high is not None:
-        amount = f"{low:,}" if low == high else f"{low:,}–{high:,}"
-    elif low is not None:
-        amount = f"From {low:,}"
-    else:
-        amount = f"Up to {high:,}"
-    return f"{amount} {job.salary_currency} {job.get_salary_period_display()}"
-
-
 def _summary(job: Job, length: int = 200) -> str:
     text = " ".join(job.description_text.split())
     if not text:
@@ -323,7 +309,7 @@ def job_detail(request: HttpRequest, company_slug: str, slug: str) -> HttpRespon
         "canonical_url": url,
         "summary": _summary(job),
         "place": job_place(job),
-        "salary": job_salary(job),
+        "salary": job.salary_display,
         "required_skills": [s.skill for s in skills if s.required],
         "nice_skills": [s.skill for s in skills if not s.required],
         "apply_url": reverse("job-apply", kwargs={"company_slug": company_slug, "slug": slug})

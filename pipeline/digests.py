@@ -268,7 +268,7 @@ def _match_for_candidate(match: Match) -> dict:
         "company": job.company.name,
         "place": _place(job.city, job.region, job.country),
         "remote": job.get_remote_display() if job.remote != Job.Remote.ONSITE else "",
-        "salary": _salary(job),
+        "salary": job.salary_display,
         "score": round(match.score * 100),
         "matched_skills": _skills(match),
         "url": _job_url(job),
@@ -565,17 +565,6 @@ def _common_context(user: User, kind: str) -> dict:
 
 def _place(*parts: str) -> str:
     return ", ".join(part for part in parts if part)
-
-
-def _salary(job: Job) -> str:
-    if job.salary_min is None and job.salary_max is None:
-        return ""
-    low, high = job.salary_min, job.salary_max
-    if low is not None and high is not None and low != high:
-        amount = f"{low:,}–{high:,}"
-    else:
-        amount = f"{low if low is not None else high:,}"
-    return f"{amount} {job.salary_currency} {job.get_salary_period_display()}".replace("  ", " ")
 
 
 def _skills(match: Match) -> list[str]:
