@@ -11,8 +11,8 @@ from django import forms
 
 from accounts.models import CandidateProfile, RemotePreference, SalaryPeriod, Seniority
 from applications.resumes.places import COUNTRIES
-from jobs.models import Skill
 from jobs.search.salary import CURRENCY_RATES_EUR
+from jobs.selectors import skill_names
 from jobs.skills import skill_key, skill_matcher
 
 MAX_SKILLS = 100
@@ -53,12 +53,6 @@ def _country_code_of(name: str) -> str | None:
     if found:
         return found
     return next((code for code, known in country_names().items() if known.lower() == key), None)
-
-
-def skill_names(slugs: list[str]) -> list[str]:
-    """The taxonomy's names of `slugs`, in their order (a slug no longer known stays as is)."""
-    names = dict(Skill.objects.filter(slug__in=slugs).values_list("slug", "name"))
-    return [names.get(slug, slug) for slug in slugs]
 
 
 def skills_resolve(text: str, *, kept: Iterable[str] = ()) -> tuple[list[str], list[str]]:
@@ -153,7 +147,7 @@ class ProfileForm(forms.Form):
     def initial_of(cls, profile: CandidateProfile) -> dict:
         initial = {name: getattr(profile, name) for name in PROFILE_FIELDS}
         initial["full_name"] = profile.user.full_name
-        initial["skills"] = ", ".join(skill_names(profile.skills))
+        initial["skills"] = ", ".join(skill_names(slugs=profile.skills))
         return initial
 
     def clean_country(self) -> str:

@@ -19,9 +19,9 @@ from applications.documents import SUGGESTED_FIELDS, profile_suggestion_use
 from applications.profile_forms import (
     PROFILE_FIELDS,
     ProfileForm,
-    skill_names,
     skills_complete,
 )
+from jobs.selectors import skill_names
 
 # Fields whose value is a default until someone picks one: not "filled in" by anybody.
 FIELD_DEFAULTS = frozenset({"remote_preference", "desired_salary_period"})
@@ -176,7 +176,7 @@ def _shown(name: str, value: Any) -> list[str]:
         place = ", ".join(v for v in (value.get(k) for k in ("city", "region", "country")) if v)
         return [place] if place else []
     if name == "skills":
-        return skill_names(list(value))
+        return skill_names(slugs=list(value))
     if name == "links":
         urls = [value.get("linkedin"), value.get("github"), *(value.get("other") or [])]
         return [url for url in urls if url]

@@ -180,6 +180,12 @@ def search_click_through_rate(
     return ClickThroughRate(searches=counts["searches"], clicked=counts["clicked"])
 
 
+def skill_names(*, slugs: list[str]) -> list[str]:
+    """The taxonomy's names of `slugs`, in their order (a slug no longer known stays as is)."""
+    names = dict(Skill.objects.filter(slug__in=slugs).values_list("slug", "name"))
+    return [names.get(slug, slug) for slug in slugs]
+
+
 def skill_taxonomy() -> list[tuple[str, str, list[str]]]:
     """Every skill as (slug, name, aliases), for the resume parser and the posting extractor."""
     return list(Skill.objects.order_by("name").values_list("slug", "name", "aliases"))
