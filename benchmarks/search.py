@@ -224,7 +224,7 @@ def _time(runs: list[tuple[str, dict]], *, cold_vectors: bool) -> list[tuple[str
     estimated = sampled = 0
     for category, kwargs in runs:
         if cold_vectors:
-            search._query_vector.cache_clear()  # every hybrid search encodes its query
+            search.query_vectors_clear()  # every hybrid search encodes its query
         started = time.perf_counter()
         result = search.search_jobs(**kwargs)
         ms = (time.perf_counter() - started) * 1000

@@ -40,7 +40,9 @@ Why it stays fast at 100k+ jobs (see benchmarks/search.py)
 
 Semantic and hybrid
     The query is embedded with `jobs.embeddings.embed_query` (the model loads on the first
-    semantic search in the process, never at import; vectors of recent queries are kept).
+    semantic search in the process, never at import; vectors of recent queries are kept). A
+    search that will need the vector starts making it in a background thread first, so the
+    model works while the database counts and ranks.
     pgvector's HNSW index gives the nearest open jobs (`hnsw.ef_search` = HNSW_EF_SEARCH,
     iterative scans for filters, at most HNSW_MAX_SCAN index tuples; a small filtered set is
     measured exactly instead); hybrid fuses SEMANTIC_CANDIDATES of them with the full-text
@@ -50,7 +52,7 @@ Semantic and hybrid
 
 import logging
 
-from jobs.search.caches import _query_vector, search_caches_clear
+from jobs.search.caches import query_vectors_clear, search_caches_clear
 from jobs.search.engine import search_jobs
 from jobs.search.facets import POSTED_WITHIN_DAYS, SALARY_AT_LEAST
 from jobs.search.inputs import (
@@ -127,8 +129,8 @@ __all__ = [
     "JobHit",
     "JobSearchFilters",
     "JobSearchResult",
-    "_query_vector",  # benchmarks/search.py clears it before every hybrid search
     "correct_query",
+    "query_vectors_clear",  # benchmarks/search.py: every hybrid search encodes its query
     "currency_rates",
     "salary_yearly",
     "search_caches_clear",

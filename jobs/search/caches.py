@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 import time
+from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 import redis
@@ -105,13 +107,69 @@ def search_caches_clear() -> None:
     global _quantile_cache
     with _cache_lock:
         _quantile_cache = None
-    _query_vector.cache_clear()
+    query_vectors_clear()
 
 
-@lru_cache(maxsize=1024)
+# The vectors of the last QUERY_VECTORS_KEPT query texts, and those being made in the
+# background (`query_vector_prefetch`), by lower-cased text.
+QUERY_VECTORS_KEPT = 1024
+_vectors: OrderedDict[str, tuple[float, ...]] = OrderedDict()
+_vectors_pending: dict[str, Future] = {}
+_vectors_lock = threading.Lock()
+# One thread per process encodes ahead: a search starts it, then counts and ranks on the
+# database while the model works (torch and the database both release the GIL). Made in the
+# process that uses it: a forked child inherits no threads.
+_encoder: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def _encoder_of_this_process() -> ThreadPoolExecutor:
+    global _encoder
+    if _encoder is None or _encoder[0] != os.getpid():
+        _encoder = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="query-vector"))
+    return _encoder[1]
+
+
+def _encode(key: str) -> tuple[float, ...]:
+    try:
+        vector = tuple(embeddings.embed_query(key))
+    except BaseException:
+        with _vectors_lock:
+            _vectors_pending.pop(key, None)
+        raise
+    with _vectors_lock:
+        _vectors[key] = vector
+        _vectors.move_to_end(key)
+        while len(_vectors) > QUERY_VECTORS_KEPT:
+            _vectors.popitem(last=False)
+        _vectors_pending.pop(key, None)
+    return vector
+
+
+def query_vector_prefetch(text: str) -> None:
+    """Start making the vector of `text` in the background, unless it is kept or on its way."""
+    key = text.lower()
+    with _vectors_lock:
+        if key in _vectors or key in _vectors_pending:
+            return
+        _vectors_pending[key] = _encoder_of_this_process().submit(_encode, key)
+
+
 def _query_vector(text: str) -> tuple[float, ...]:
-    # The same query text gives the same vector: keep the last thousand.
-    return tuple(embeddings.embed_query(text.lower()))
+    """The vector of `text`: kept, awaited from the background, or made now."""
+    key = text.lower()
+    with _vectors_lock:
+        vector = _vectors.get(key)
+        if vector is not None:
+            _vectors.move_to_end(key)
+            return vector
+        pending = _vectors_pending.get(key)
+    return pending.result() if pending is not None else _encode(key)
+
+
+def query_vectors_clear() -> None:
+    """Forget the kept query vectors (what is on its way still arrives)."""
+    with _vectors_lock:
+        _vectors.clear()
 
 
 def result_key(cursor, inputs: tuple) -> str | None:

@@ -9,7 +9,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from jobs.search import tuning
-from jobs.search.caches import result_cached, result_keep, result_key
+from jobs.search.caches import query_vector_prefetch, result_cached, result_keep, result_key
 from jobs.search.facets import _Facets
 from jobs.search.highlight import _Highlighting
 from jobs.search.inputs import JobSearchFilters, _validate
@@ -65,6 +65,8 @@ class _Search(_Ranking, _Semantic, _Highlighting, _Facets):
 
     def execute(self) -> dict[str, Any]:
         mode_used = self._resolve_mode()  # an index-only probe, before index scans go off
+        if mode_used in ("hybrid", "semantic"):
+            query_vector_prefetch(self.query)  # the model works while the database counts
         self._index_scans(False)
         self._lap("mode")
         query_used = self.query

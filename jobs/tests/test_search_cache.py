@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from jobs import search
 from jobs.models import CurrencyRate, Job
-from jobs.search import search_jobs
+from jobs.search import query_vectors_clear, search_jobs
 from jobs.services import currency_rates_sync
 from jobs.tests.factories import JobFactory
 
@@ -119,3 +119,18 @@ def test_a_cache_that_is_down_only_makes_searches_slower(settings, caplog):
         result = search_jobs(query="python")
         assert not result.cached and _ids(result) == [job.pk]
     assert "search result cache unavailable" in caplog.text
+
+
+def test_a_query_vector_made_ahead_is_the_one_a_search_uses():
+    """A search starts the query's vector in a background thread, then counts on the
+    database; the semantic step takes that vector (any case of the text) and keeps it."""
+    from jobs.embeddings import embed_query
+    from jobs.search.caches import _query_vector, _vectors_pending, query_vector_prefetch
+
+    query_vectors_clear()
+    query_vector_prefetch("Data Engineer")
+    query_vector_prefetch("data engineer")  # already on its way: not made twice
+    assert len(_vectors_pending) <= 1
+    made = _query_vector("DATA ENGINEER")
+    assert made == tuple(embed_query("data engineer"))
+    assert not _vectors_pending and _query_vector("data engineer") is made
