@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import F, QuerySet
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
@@ -89,3 +91,28 @@ class LeasedOutbox:
             status=self.model.Status.FAILED,
             last_error="gave up: the last attempt never finished (worker lost)",
         )
+
+    def send_due(
+        self,
+        *,
+        limit: int,
+        now: datetime | None,
+        send_each: Callable[[list[int], Callable[[], datetime]], Counter],
+        outcomes: tuple[str, ...],
+    ) -> dict:
+        """The sweep: fail the lost rows, then send up to `limit` due ones, oldest due first,
+        with `send_each(ids, clock)`; return counts (claimed, gave_up and each outcome).
+
+        `now` pins the clock (tests); by default each claim reads the time when it happens.
+        """
+        clock: Callable[[], datetime] = (lambda: now) if now is not None else timezone.now
+        gave_up = self.give_up_lost(clock())
+        ids = list(
+            self.due(clock()).order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit]
+        )
+        counts = send_each(ids, clock)
+        return {
+            "claimed": len(ids) - counts["taken"],
+            "gave_up": gave_up,
+            **{key: counts[key] for key in outcomes},
+        }

@@ -454,19 +454,11 @@ def pushes_send(*, push_ids: list[int]) -> dict:
 
 
 def pushes_send_due(*, limit: int | None = None, now: datetime | None = None) -> dict:
-    """Send up to `limit` due pushes, oldest due first (the sweeper); return counts.
-
-    `now` pins the clock (tests); by default each claim reads the time when it happens.
-    """
-    limit = limit if limit is not None else settings.PUSH_BATCH_SIZE
-    clock: Callable[[], datetime] = (lambda: now) if now is not None else timezone.now
-    gave_up = _OUTBOX.give_up_lost(clock())
-    ids = list(
-        _OUTBOX.due(clock()).order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit]
+    """Send up to `limit` due pushes, oldest due first (the sweeper); return counts. `now` pins
+    the clock (tests)."""
+    return _OUTBOX.send_due(
+        limit=limit if limit is not None else settings.PUSH_BATCH_SIZE,
+        now=now,
+        send_each=_send_each,
+        outcomes=OUTCOMES,
     )
-    counts = _send_each(ids, clock)
-    return {
-        "claimed": len(ids) - counts["taken"],
-        "gave_up": gave_up,
-        **{key: counts[key] for key in OUTCOMES},
-    }

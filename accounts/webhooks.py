@@ -614,29 +614,24 @@ def _send_each(ids: list[int], clock: Callable[[], datetime]) -> Counter[str]:
     return counts
 
 
+WEBHOOK_OUTCOMES = ("succeeded", "retried", "failed", "taken")
+
+
 def webhook_deliveries_send(*, delivery_ids: list[int]) -> dict:
     """Send those of `delivery_ids` that are due now (the task queued on commit)."""
     counts = _send_each(list(delivery_ids), timezone.now)
-    return {key: counts[key] for key in ("succeeded", "retried", "failed", "taken")}
+    return {key: counts[key] for key in WEBHOOK_OUTCOMES}
 
 
 def webhook_deliveries_send_due(*, limit: int | None = None, now: datetime | None = None) -> dict:
-    """Send up to `limit` due deliveries, oldest due first (the sweeper); return counts.
-
-    `now` pins the clock (tests); by default each claim reads the time when it happens.
-    """
-    limit = limit if limit is not None else settings.WEBHOOK_BATCH_SIZE
-    clock: Callable[[], datetime] = (lambda: now) if now is not None else timezone.now
-    gave_up = _OUTBOX.give_up_lost(clock())
-    ids = list(
-        _OUTBOX.due(clock()).order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit]
+    """Send up to `limit` due deliveries, oldest due first (the sweeper); return counts. `now`
+    pins the clock (tests)."""
+    return _OUTBOX.send_due(
+        limit=limit if limit is not None else settings.WEBHOOK_BATCH_SIZE,
+        now=now,
+        send_each=_send_each,
+        outcomes=WEBHOOK_OUTCOMES,
     )
-    counts = _send_each(ids, clock)
-    return {
-        "claimed": len(ids) - counts["taken"],
-        "gave_up": gave_up,
-        **{key: counts[key] for key in ("succeeded", "retried", "failed", "taken")},
-    }
 
 
 # --- Reads ------------------------------------------------------------------------------------
