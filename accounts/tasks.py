@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 from celery import shared_task
 from django.conf import settings
@@ -16,6 +17,18 @@ from accounts.webhooks import webhook_deliveries_send, webhook_deliveries_send_d
 OUTBOX_MAX_BATCHES = 10
 
 
+def _batches(send_due: Callable[..., dict], *, limit: int, most: int) -> dict:
+    """Run a sweep of `limit` rows again while sweeps come back full, at most `most` times;
+    return the summed counts."""
+    totals: Counter[str] = Counter()
+    for _ in range(most):
+        result = send_due(limit=limit)
+        totals.update(result)
+        if result["claimed"] + result["taken"] < limit:
+            break
+    return dict(totals)
+
+
 @shared_task(name="accounts.outbox_send", acks_late=True, ignore_result=True)
 def outbox_send() -> dict:
     """Send the due emails of the outbox, batch after batch while batches come back full.
@@ -25,16 +38,12 @@ def outbox_send() -> dict:
     that picks up retries and rows left behind by a broker outage or a lost worker. Then it
     blanks the address of the account erasure confirmations it is done with.
     """
-    limit = settings.EMAIL_OUTBOX_BATCH_SIZE
-    totals: Counter[str] = Counter()
-    for _ in range(OUTBOX_MAX_BATCHES):
-        result = outbox_send_due(limit=limit)
-        totals.update(result)
-        if result["claimed"] + result["taken"] < limit:
-            break
+    totals = _batches(
+        outbox_send_due, limit=settings.EMAIL_OUTBOX_BATCH_SIZE, most=OUTBOX_MAX_BATCHES
+    )
     # An erased person's address is kept only until their confirmation has left.
     totals["erasure_confirmations_scrubbed"] = erasure_confirmations_scrub()
-    return dict(totals)
+    return totals
 
 
 # Sweeps one run may make before leaving the rest to the next run.
@@ -52,14 +61,9 @@ def webhooks_send(delivery_ids: list[int]) -> dict:
 def webhooks_send_due() -> dict:
     """The sweeper (celery-beat, every minute): retries that are due, and deliveries whose
     task was lost, batch after batch while batches come back full."""
-    limit = settings.WEBHOOK_BATCH_SIZE
-    totals: Counter[str] = Counter()
-    for _ in range(WEBHOOK_MAX_BATCHES):
-        result = webhook_deliveries_send_due(limit=limit)
-        totals.update(result)
-        if result["claimed"] + result["taken"] < limit:
-            break
-    return dict(totals)
+    return _batches(
+        webhook_deliveries_send_due, limit=settings.WEBHOOK_BATCH_SIZE, most=WEBHOOK_MAX_BATCHES
+    )
 
 
 # Sweeps one run may make before leaving the rest to the next run.
@@ -77,11 +81,4 @@ def push_send(push_ids: list[int]) -> dict:
 def push_send_due() -> dict:
     """The sweeper (celery-beat, every minute): retries that are due, and pushes whose task
     was lost (a broker outage), batch after batch while batches come back full."""
-    limit = settings.PUSH_BATCH_SIZE
-    totals: Counter[str] = Counter()
-    for _ in range(PUSH_MAX_BATCHES):
-        result = pushes_send_due(limit=limit)
-        totals.update(result)
-        if result["claimed"] + result["taken"] < limit:
-            break
-    return dict(totals)
+    return _batches(pushes_send_due, limit=settings.PUSH_BATCH_SIZE, most=PUSH_MAX_BATCHES)
