@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from pgvector.django import HnswIndex, VectorField
 
 from recruitment.constraints import CheckConstraint
@@ -69,6 +70,16 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False, help_text="Can log in to the admin site (company members and staff)."
     )
     clerk_user_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    clerk_deleted_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When Clerk said this user was deleted; later Clerk updates are ignored.",
+    )
+    session_token = models.CharField(
+        max_length=32,
+        blank=True,
+        help_text="Part of every session's check: changing it ends all the user's sessions.",
+    )
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects = UserManager()
@@ -90,6 +101,16 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return (self.full_name.split() or [self.email])[0]
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django checks every session against this hash: it changes with the password (so a
+        # password change ends other sessions) and with `session_token` ("log out everywhere").
+        return salted_hmac(
+            "accounts.User.session_auth_hash",
+            f"{self.password}:{self.session_token}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
 
 class Company(models.Model):
@@ -636,3 +657,104 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.event_type} {self.event_id} ({self.status})"
+
+
+class ClerkEvent(models.Model):
+    """A Clerk webhook delivery, stored as received (svix-verified) and processed by a task.
+    `svix_id` is unique, so a replay or a concurrent second delivery is a no-op."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DONE = "done", "Done"
+        IGNORED = "ignored", "Ignored"
+        FAILED = "failed", "Failed"
+
+    svix_id = models.CharField(max_length=100, unique=True)
+    event_type = models.CharField(max_length=100)
+    payload = models.JSONField()
+    svix_timestamp = models.DateTimeField(help_text="When Clerk signed the delivery.")
+    received_at = models.DateTimeField(default=timezone.now, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    detail = models.CharField(
+        max_length=255, blank=True, help_text="What processing did or why not."
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["status", "received_at"], name="accounts_clerk_status")]
+
+    def __str__(self):
+        return f"{self.event_type} {self.svix_id}"
+
+
+class ConsentPurpose(models.TextChoices):
+    PROCESSING = "processing", "Processing of an application"
+    RETENTION = "retention", "Keeping the data for future openings"
+
+
+class ConsentRecord(models.Model):
+    """One consent given or withdrawn: what (purpose and the version of the text shown), when,
+    by whom and about what (e.g. `application:42`). Append-only history; the latest record per
+    user and purpose is the current state."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(max_length=20, choices=ConsentPurpose.choices)
+    granted = models.BooleanField()
+    text_version = models.CharField(max_length=40)
+    subject = models.CharField(max_length=100, blank=True, help_text="e.g. application:42")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "purpose", "-created_at"], name="accounts_consent_user"),
+        ]
+
+    def __str__(self):
+        verb = "granted" if self.granted else "withdrew"
+        return f"{self.user_id} {verb} {self.purpose} (v{self.text_version})"
+
+
+class ErasureRequest(models.Model):
+    """A request to erase a person that could not be done at once (e.g. the last owner of a
+    company, or one received by mail). It must be answered within a month (GDPR art. 12(3))."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DONE = "done", "Erased"
+        REFUSED = "refused", "Refused"
+
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="erasure_requests"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason = models.CharField(max_length=255, blank=True, help_text="Why it is still pending.")
+    requested_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField(help_text="The legal deadline: one month after the request.")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [models.Index(fields=["status", "due_at"], name="accounts_erasure_due")]
+
+    def __str__(self):
+        return (
+            f"Erasure request {self.pk} ({self.get_status_display()}, due {self.due_at:%Y-%m-%d})"
+        )
+
+
+class ReturningApplicant(models.Model):
+    """A salted hash of the email of a candidate whom retention anonymised, so a return can be
+    recognised (as Lever does) without keeping the address."""
+
+    email_hash = models.CharField(max_length=64, unique=True)
+    anonymised_at = models.DateTimeField(default=timezone.now)
+    applications = models.PositiveIntegerField(default=0, help_text="How many were anonymised.")
+    returned_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.email_hash[:12]}… (anonymised {self.anonymised_at:%Y-%m-%d})"

