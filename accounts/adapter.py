@@ -18,11 +18,12 @@ from django.shortcuts import resolve_url
 
 from accounts.mail import email_queue
 from accounts.models import User
+from accounts.security import LoginBlockLogging
 from accounts.services import candidate_profile_get_or_create
 from accounts.tasks import outbox_send
 
 
-class AccountAdapter(DefaultAccountAdapter):
+class AccountAdapter(LoginBlockLogging, DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         request = context_.request
         ctx = {"request": request, "email": email, "current_site": get_current_site(request)}

@@ -23,11 +23,13 @@ from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.db.models.functions import Lower
 from django.http import Http404, HttpResponseRedirect
 
+from accounts.admin_reads import AuditedChangeViewMixin
 from accounts.mail import email_suppression_add
 from accounts.models import (
     ApiKey,
     AuditEvent,
     CandidateProfile,
+    ClerkEvent,
     Company,
     EmailSuppression,
     Membership,
@@ -462,7 +464,8 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(CandidateProfile)
-class CandidateProfileAdmin(EmbeddingDisplayMixin, admin.ModelAdmin):
+class CandidateProfileAdmin(AuditedChangeViewMixin, EmbeddingDisplayMixin, admin.ModelAdmin):
+    read_action = "candidate.viewed"
     list_display = (
         "user",
         "headline",
@@ -484,6 +487,9 @@ class CandidateProfileAdmin(EmbeddingDisplayMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return with_has_embedding(super().get_queryset(request))
+
+    def read_company(self, obj):
+        return None  # a profile is the person's own, not a company's
 
 
 @admin.register(NotificationPreference)
@@ -836,10 +842,59 @@ class ActorFilter(admin.SimpleListFilter):
         return queryset
 
 
+class AuditKindFilter(admin.SimpleListFilter):
+    """What kind of event: a read of personal data (the GDPR's "who saw it"), a security
+    change (roles, keys, sign-in and sessions), or any other change."""
+
+    title = "kind"
+    parameter_name = "kind"
+    READS = (
+        "candidate.viewed",
+        "candidates.exported",
+        "document.viewed",
+        "document.downloaded",
+        "privacy.exported",
+    )
+    # Prefixes: `membership.role_changed`, `apikey.revoked`, `user.deactivated`, ...
+    SECURITY_PREFIXES = (
+        "membership.",
+        "apikey.",
+        "user.",
+        "session",
+        "login",
+        "password",
+        "clerk.",
+        "webhook.secret_rotated",
+    )
+
+    def lookups(self, request, model_admin):
+        return (
+            ("reads", "Reads of personal data"),
+            ("security", "Security"),
+            ("changes", "Changes"),
+        )
+
+    def _security(self) -> Q:
+        security = Q()
+        for prefix in self.SECURITY_PREFIXES:
+            security |= Q(action__startswith=prefix)
+        return security
+
+    def queryset(self, request, queryset):
+        if self.value() == "reads":
+            return queryset.filter(action__in=self.READS)
+        if self.value() == "security":
+            return queryset.filter(self._security())
+        if self.value() == "changes":
+            return queryset.exclude(action__in=self.READS).exclude(self._security())
+        return queryset
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(CompanyScopedAdmin, ReadOnlyModelAdmin):
-    """The audit trail, read-only: filter by actor, action, target type, company and date;
-    search by who, what and target (`=ID` for a target's id)."""
+    """The audit trail, read-only: filter by kind (reads of personal data, security,
+    changes), actor, action, target type, company and date; search by who, what and target
+    (`=ID` for a target's id)."""
 
     company_perms = {"view": "audit.view"}
     list_display = (
@@ -852,6 +907,7 @@ class AuditEventAdmin(CompanyScopedAdmin, ReadOnlyModelAdmin):
         "ip_address",
     )
     list_filter = (
+        AuditKindFilter,
         ActorFilter,
         "action",
         "target_type",
@@ -1065,3 +1121,21 @@ class OutboundPushAdmin(ReadOnlyModelAdmin):
     search_fields = ("dedupe_key", "notification__user__email")
     list_select_related = ("notification__user",)
     show_full_result_count = False
+
+
+@admin.register(ClerkEvent)
+class ClerkEventAdmin(ReadOnlyModelAdmin):
+    """Clerk's webhook deliveries as received, and what processing did with them
+    (accounts.clerk). Platform-wide and full of personal data: superusers only."""
+
+    list_display = ("received_at", "event_type", "svix_id", "status", "detail", "processed_at")
+    list_filter = ("status", "event_type", ("received_at", admin.DateFieldListFilter))
+    search_fields = ("svix_id",)
+    date_hierarchy = "received_at"
+    show_full_result_count = False
+
+    def has_view_permission(self, request, obj=None):
+        return _is_superuser(request)
+
+
+from accounts import privacy_admin  # noqa: E402, F401 (registers ErasureRequestAdmin)

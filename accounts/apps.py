@@ -8,7 +8,7 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from anymail.signals import inbound, tracking
 
-        from accounts import checks, views  # noqa: F401 (checks registers itself)
+        from accounts import checks, signals, views  # noqa: F401 (checks, signals register)
 
         # The email provider's events (delivery, bounces, complaints) and mailto unsubscribes.
         tracking.connect(views.anymail_tracking_received, dispatch_uid="accounts.mail.tracking")

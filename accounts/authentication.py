@@ -50,6 +50,8 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 "The API key has characters it cannot have."
             ) from error
+        if token.count(".") == 2:
+            return None  # a JWT (three parts): ClerkSessionAuthentication's, not a key
         api_key = api_key_authenticate(token=token)
         if api_key is None:
             raise exceptions.AuthenticationFailed("The API key is unknown, revoked or expired.")

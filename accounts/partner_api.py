@@ -19,6 +19,7 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.views import APIView
 
 from accounts.authentication import ApiKeyAuthentication
+from accounts.clerk_auth import ClerkSessionAuthentication
 from accounts.throttling import ApiRateThrottle, RateLimitHeadersMixin
 from recruitment.idempotency import IdempotentPostMixin
 
@@ -82,5 +83,9 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
 class PartnerApi(IdempotentPostMixin, RateLimitHeadersMixin, APIView):
     """Base of the partner API views. Subclasses state `permission_classes`."""
 
-    authentication_classes = [ApiKeyAuthentication, SessionAuthentication]
+    authentication_classes = [
+        ApiKeyAuthentication,
+        ClerkSessionAuthentication,
+        SessionAuthentication,
+    ]
     throttle_classes = [ApiRateThrottle]

@@ -35,6 +35,24 @@ What erasure does, decided here once:
 - Sessions: the view logs the person out; every other session of theirs stops working at its
   next request, since the account is inactive and its password hash (which Django checks
   sessions against) has changed.
+- Their consent records are deleted; their erasure requests stay (the proof that one was
+  answered), marked done. Webhook deliveries and stored Clerk events that name them are
+  redacted (a Clerk event about them loses its payload: it spells the name in parts).
+
+Retention's anonymisation (`account_anonymise`, applications/retention.py) is the same
+erasure with one difference: `Erasure.anonymise` tells the applications part to keep the
+applications (stage, status, dates, source, job, stage history, offers, scorecard ratings) on
+the tombstone, without their personal content, so funnels and time-in-stage still count them.
+It sends no confirmation email (nobody asked).
+
+Consent (`consent_record`, `retention_consent_withdraw`): one append-only ConsentRecord per
+consent given or withdrawn, with the version of the text shown (settings.CONSENT_TEXT_VERSIONS).
+A withdrawal of the retention consent also clears it where the apps above keep a copy (the
+applications' `consent_retention`), through `on_retention_consent_withdrawn` handlers.
+
+Erasure requests (`erasure_request_file`, `erasure_request_erase`, `erasure_request_refuse`):
+when self-service erasure is refused (the last owner of a company), the person files a request
+that staff must answer within ERASURE_DEADLINE_DAYS (GDPR art. 12(3): one month).
 """
 
 from __future__ import annotations
@@ -47,12 +65,14 @@ import uuid
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
@@ -64,7 +84,11 @@ from accounts.mail import email_queue, emails_suppressed
 from accounts.models import (
     AuditEvent,
     CandidateProfile,
+    ClerkEvent,
+    ConsentPurpose,
+    ConsentRecord,
     EmailSuppression,
+    ErasureRequest,
     Membership,
     Notification,
     NotificationPreference,
@@ -72,6 +96,7 @@ from accounts.models import (
     PushSubscription,
     Role,
     User,
+    WebhookDelivery,
 )
 from accounts.permissions import forget_roles
 from accounts.services import audit_record
@@ -114,6 +139,8 @@ class Erasure:
     user: User
     values: list[str]
     subjects: dict[str, set[str]] = field(default_factory=dict)
+    # Retention: keep the applications for statistics, without their personal content.
+    anonymise: bool = False
 
     def add_subjects(self, label: str, ids: Iterable[Any]) -> None:
         self.subjects.setdefault(label, set()).update(str(pk) for pk in ids)
@@ -253,6 +280,16 @@ def _accounts_export(*, user: User) -> Export:
             }
             for e in _emails_to(user, _addresses(user)).order_by("created_at", "pk")
         ],
+        "consent_records": [
+            {
+                "purpose": record.get_purpose_display(),
+                "granted": record.granted,
+                "text_version": record.text_version,
+                "about": record.subject,
+                "at": record.created_at,
+            }
+            for record in ConsentRecord.objects.filter(user=user).order_by("created_at", "id")
+        ],
         "activity": [
             {
                 "action": event.action,
@@ -311,13 +348,39 @@ def account_erase_refusal(*, user: User) -> str | None:
 
 
 @transaction.atomic
-def account_erase(*, user: User) -> dict[str, int]:
+def account_erase(*, user: User, actor: User | None = None) -> dict[str, int]:
     """Erase `user` through every registered part, the highest app first, then queue the email
     confirming it to their old address. Returns what each part removed or scrubbed. The
-    caller logs the person out (their other sessions die by themselves, see above).
+    caller logs the person out (their other sessions die by themselves, see above). `actor` is
+    the staff member who erased them on request (None: the person themselves).
 
     Raise ApplicationError (`last_owner`) when a company would be left without an owner.
     """
+    user = _locked_for_erasure(user)
+    address = user.email
+    mailable = address.lower() not in emails_suppressed([address])
+    counts = _parts_erase(Erasure(user=user, values=_personal_values(user)))
+    if mailable:
+        _confirmation_queue(address)
+    audit_record(
+        action="privacy.erased", actor=actor or user, target=user, changes={"counts": counts}
+    )
+    return counts
+
+
+@transaction.atomic
+def account_anonymise(*, user: User, reason: str) -> dict[str, int]:
+    """Erase `user` for retention (`reason` says which rule), keeping their applications on
+    the tombstone for statistics (see above). No email is sent. Same refusal as erasure."""
+    user = _locked_for_erasure(user)
+    counts = _parts_erase(Erasure(user=user, values=_personal_values(user), anonymise=True))
+    audit_record(
+        action="privacy.anonymised", target=user, changes={"counts": counts, "reason": reason}
+    )
+    return counts
+
+
+def _locked_for_erasure(user: User) -> User:
     user = User.objects.select_for_update().get(pk=user.pk)
     # Lock the owner memberships of their companies, so two owners can't leave at once.
     list(
@@ -332,16 +395,14 @@ def account_erase(*, user: User) -> dict[str, int]:
     )
     if (refusal := account_erase_refusal(user=user)) is not None:
         raise ApplicationError(refusal, code="last_owner")
-    address = user.email
-    mailable = address.lower() not in emails_suppressed([address])
-    erasure = Erasure(user=user, values=_personal_values(user))
+    return user
+
+
+def _parts_erase(erasure: Erasure) -> dict[str, int]:
     counts: dict[str, int] = {}
     for part in reversed(privacy_parts()):
-        for what, count in part.erase(user=user, erasure=erasure).items():
+        for what, count in part.erase(user=erasure.user, erasure=erasure).items():
             counts[f"{part.name}.{what}"] = count
-    if mailable:
-        _confirmation_queue(address)
-    audit_record(action="privacy.erased", actor=user, target=user, changes={"counts": counts})
     return counts
 
 
@@ -353,6 +414,8 @@ def _personal_values(user: User) -> list[str]:
     profile = CandidateProfile.objects.filter(user=user).only("phone").first()
     if profile is not None and len(profile.phone) >= 6:
         values.add(profile.phone)
+    if user.clerk_user_id:
+        values.add(user.clerk_user_id)
     return sorted(values, key=len, reverse=True)
 
 
@@ -459,7 +522,17 @@ def _accounts_erase(*, user: User, erasure: Erasure) -> dict[str, int]:
     counts["email_addresses"] = EmailAddress.objects.filter(user=user).delete()[0]
     counts["suppressions"] = EmailSuppression.objects.filter(email__in=addresses).delete()[0]
 
+    counts["consent_records"] = ConsentRecord.objects.filter(user=user).delete()[0]
+    counts["erasure_requests_done"] = ErasureRequest.objects.filter(
+        user=user, status=ErasureRequest.Status.PENDING
+    ).update(status=ErasureRequest.Status.DONE, resolved_at=timezone.now())
+    requests = list(ErasureRequest.objects.filter(user=user).exclude(reason=""))
+    for request in requests:  # staff wrote the reasons; they may name them
+        request.reason = redact(request.reason)
+    ErasureRequest.objects.bulk_update(requests, ["reason"])
     counts.update(_outbox_erase(user, addresses, erasure.values, redact))
+    counts["webhook_deliveries"] = _webhook_deliveries_erase(erasure.values, redact)
+    counts["clerk_events"] = _clerk_events_erase(erasure.values)
     counts["admin_log"] = _admin_log_erase(user, erasure, redact)
     counts["audit_events"] = _audit_erase(user, erasure, redact)
 
@@ -513,6 +586,32 @@ def _outbox_erase(
         others, ["subject", "body_text", "body_html", "attachments", "dedupe_key"]
     )
     return {"emails_dropped": dropped, "emails_scrubbed": len(sent), "emails_redacted": len(others)}
+
+
+def _webhook_deliveries_erase(values: list[str], redact: Callable[[str], str]) -> int:
+    """Redact them from webhook bodies (an interview's title may name them) and answers."""
+    deliveries = list(
+        WebhookDelivery.objects.annotate(payload_text=Cast("payload", TextField())).filter(
+            _mentions(("payload_text", "response_excerpt", "last_error"), values)
+        )
+    )
+    for delivery in deliveries:
+        delivery.payload = _redact_json(delivery.payload, redact)
+        delivery.response_excerpt = redact(delivery.response_excerpt)
+        delivery.last_error = redact(delivery.last_error)
+    WebhookDelivery.objects.bulk_update(deliveries, ["payload", "response_excerpt", "last_error"])
+    return len(deliveries)
+
+
+def _clerk_events_erase(values: list[str]) -> int:
+    """Clerk events about them lose their payload: it holds their name in parts, phone numbers
+    and picture, which no redaction of whole values would catch. The event's type, svix id and
+    times stay (replays are still recognised)."""
+    return (
+        ClerkEvent.objects.annotate(payload_text=Cast("payload", TextField()))
+        .filter(_mentions(("payload_text",), values))
+        .update(payload={"erased": True}, detail=ERASED)
+    )
 
 
 def _attachment_redact(attachment: dict, redact: Callable[[str], str]) -> dict:
@@ -591,6 +690,137 @@ def _audit_erase(user: User, erasure: Erasure, redact: Callable[[str], str]) -> 
         )
         cursor.execute("SELECT set_config('accounts.audit_erasure', 'off', true)")
     return len(events)
+
+
+# --- Consent ----------------------------------------------------------------------------------
+
+
+def consent_text_version(purpose: str) -> str:
+    """The version of the consent text shown now for `purpose` (settings.CONSENT_TEXT_VERSIONS)."""
+    return settings.CONSENT_TEXT_VERSIONS[ConsentPurpose(purpose).value]
+
+
+def consent_record(*, user: User, purpose: str, granted: bool, subject: str = "") -> ConsentRecord:
+    """Append one consent given (or withdrawn) by `user`, with the version of the text shown."""
+    record = ConsentRecord(
+        user=user,
+        purpose=purpose,
+        granted=granted,
+        text_version=consent_text_version(purpose),
+        subject=subject,
+    )
+    record.full_clean()
+    record.save()
+    return record
+
+
+def consent_latest(*, user: User, purpose: str) -> ConsentRecord | None:
+    """The current state of `user`'s consent to `purpose`: their latest record, if any."""
+    return (
+        ConsentRecord.objects.filter(user=user, purpose=purpose)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+RetentionWithdrawn = Callable[..., int]  # handler(*, user) -> how many copies it cleared
+_retention_withdrawn: dict[str, RetentionWithdrawn] = {}
+
+
+def on_retention_consent_withdrawn(name: str, handler: RetentionWithdrawn) -> None:
+    """Let an app above clear its own copies of the retention consent when it is withdrawn
+    (registered from its AppConfig.ready(); once per name)."""
+    _retention_withdrawn[name] = handler
+
+
+@transaction.atomic
+def retention_consent_withdraw(*, user: User, ip_address: str | None = None) -> ConsentRecord:
+    """Withdraw `user`'s consent to keeping their data for future openings: a record of the
+    withdrawal, every app's copy cleared, audited. From then on retention may anonymise them."""
+    User.objects.select_for_update().filter(pk=user.pk).exists()  # one withdrawal at a time
+    record = consent_record(user=user, purpose=ConsentPurpose.RETENTION, granted=False)
+    cleared = {name: handler(user=user) for name, handler in _retention_withdrawn.items()}
+    audit_record(
+        action="consent.withdrawn",
+        actor=user,
+        target=record,
+        changes={"purpose": ConsentPurpose.RETENTION.value, "cleared": cleared},
+        ip_address=ip_address,
+    )
+    return record
+
+
+# --- Erasure requests -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def erasure_request_file(*, user: User, reason: str = "") -> tuple[ErasureRequest, bool]:
+    """File `user`'s request to be erased, due ERASURE_DEADLINE_DAYS from now; a person has
+    one pending request at most, so asking again returns it. Returns (request, created)."""
+    User.objects.select_for_update().filter(pk=user.pk).exists()  # two clicks, one request
+    pending = ErasureRequest.objects.filter(user=user, status=ErasureRequest.Status.PENDING)
+    if (existing := pending.order_by("requested_at", "pk").first()) is not None:
+        return existing, False
+    now = timezone.now()
+    request = ErasureRequest(
+        user=user,
+        reason=reason[:255],
+        requested_at=now,
+        due_at=now + timedelta(days=settings.ERASURE_DEADLINE_DAYS),
+    )
+    request.full_clean()
+    request.save()
+    audit_record(action="privacy.erasure_requested", actor=user, target=request)
+    return request, True
+
+
+def _pending_request(request: ErasureRequest) -> ErasureRequest:
+    request = ErasureRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != ErasureRequest.Status.PENDING:
+        raise ApplicationError(
+            f"This request is already {request.get_status_display().lower()}.",
+            code="erasure_request_closed",
+        )
+    if request.user_id is None:
+        raise ApplicationError("This request names no account.", code="erasure_request_no_user")
+    return request
+
+
+@transaction.atomic
+def erasure_request_erase(*, request: ErasureRequest, actor: User) -> ErasureRequest:
+    """Answer a pending request by erasing its person now (account_erase, which refuses while
+    they are a company's last owner), and mark it done by `actor`. Audited by both."""
+    request = _pending_request(request)
+    account_erase(user=request.user, actor=actor)  # marks the pending request done
+    request.refresh_from_db()
+    request.status = ErasureRequest.Status.DONE
+    request.resolved_by = actor
+    request.resolved_at = request.resolved_at or timezone.now()
+    request.full_clean()
+    request.save()
+    audit_record(action="privacy.erasure_request_done", actor=actor, target=request)
+    return request
+
+
+@transaction.atomic
+def erasure_request_refuse(*, request: ErasureRequest, actor: User, reason: str) -> ErasureRequest:
+    """Refuse a pending request, saying why (GDPR art. 17(3) grounds, e.g. a legal hold)."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the request is refused."})
+    request = _pending_request(request)
+    request.status = ErasureRequest.Status.REFUSED
+    request.reason = reason.strip()[:255]
+    request.resolved_by = actor
+    request.resolved_at = timezone.now()
+    request.full_clean()
+    request.save()
+    audit_record(
+        action="privacy.erasure_request_refused",
+        actor=actor,
+        target=request,
+        changes={"reason": request.reason},
+    )
+    return request
 
 
 privacy_part_register(name="accounts", export=_accounts_export, erase=_accounts_erase)

@@ -1,9 +1,11 @@
-"""Candidate pages about their data: download it, delete the account (accounts.privacy)."""
+"""Candidate pages about their data: download it, withdraw the retention consent, delete the
+account or, when that is refused (a company's last owner), request erasure (accounts.privacy)."""
 
 from __future__ import annotations
 
 from allauth.core import ratelimit
 from django import forms
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse
@@ -11,11 +13,15 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.models import ConsentPurpose, ErasureRequest
 from accounts.privacy import (
     account_erase,
     account_erase_refusal,
     account_export,
     account_memberships,
+    consent_latest,
+    erasure_request_file,
+    retention_consent_withdraw,
 )
 from recruitment.api import ApplicationError
 
@@ -59,7 +65,38 @@ class AccountDeleteForm(forms.Form):
 @login_required
 @require_GET
 def privacy(request):
-    return render(request, "privacy/index.html", {"nav": "profile"})
+    retention = consent_latest(user=request.user, purpose=ConsentPurpose.RETENTION)
+    return render(
+        request,
+        "privacy/index.html",
+        {"nav": "profile", "retention": retention if retention and retention.granted else None},
+    )
+
+
+@login_required
+@require_POST
+def privacy_retention_withdraw(request):
+    """Withdraw the consent to keeping the data for future openings (idempotent: withdrawing
+    twice records twice, which is what happened)."""
+    retention_consent_withdraw(user=request.user, ip_address=request.META.get("REMOTE_ADDR"))
+    messages.success(
+        request,
+        "You withdrew your consent: we no longer keep your data for future openings, and "
+        "delete it once your applications are over.",
+    )
+    return redirect("me-privacy")
+
+
+@login_required
+@require_POST
+def privacy_erasure_request(request):
+    """File a request to be erased when self-service erasure is refused; staff answer it
+    before its deadline (one month). Asking again shows the pending request."""
+    refusal = account_erase_refusal(user=request.user)
+    if refusal is None:  # they can delete their account themselves, at once
+        return redirect("me-privacy-delete")
+    erasure_request_file(user=request.user, reason=refusal)
+    return redirect("me-privacy-delete")
 
 
 @login_required
@@ -90,6 +127,11 @@ def privacy_delete(request):
             logout(request)
             return redirect("me-privacy-deleted")
     status = 400 if request.method == "POST" else 200
+    pending = (
+        ErasureRequest.objects.filter(user=request.user, status=ErasureRequest.Status.PENDING)
+        .order_by("requested_at", "pk")
+        .first()
+    )
     return render(
         request,
         "privacy/delete.html",
@@ -98,6 +140,7 @@ def privacy_delete(request):
             "form": form,
             "refusal": refusal,
             "memberships": account_memberships(user=request.user),
+            "erasure_request": pending,
         },
         status=409 if refusal and request.method == "POST" else status,
     )

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from celery import shared_task
 from django.conf import settings
 
+from accounts.clerk import CLERK_SWEEP_AFTER, clerk_events_process_pending
+from accounts.clerk import clerk_event_process as clerk_event_apply
 from accounts.mail import outbox_send_due
 from accounts.privacy import erasure_confirmations_scrub
 from accounts.push import pushes_send, pushes_send_due
@@ -82,3 +84,21 @@ def push_send_due() -> dict:
     """The sweeper (celery-beat, every minute): retries that are due, and pushes whose task
     was lost (a broker outage), batch after batch while batches come back full."""
     return _batches(pushes_send_due, limit=settings.PUSH_BATCH_SIZE, most=PUSH_MAX_BATCHES)
+
+
+# Events one sweep may apply before leaving the rest to the next run.
+CLERK_SWEEP_BATCH = 200
+
+
+@shared_task(name="accounts.clerk_event_process", acks_late=True, ignore_result=True)
+def clerk_event_process(event_id: int) -> str | None:
+    """Apply a stored Clerk webhook event (queued by the webhook view once stored).
+    Idempotent: an event applied already, or held by another worker, is skipped."""
+    return clerk_event_apply(event_id=event_id)
+
+
+@shared_task(name="accounts.clerk_events_sweep", acks_late=True, ignore_result=True)
+def clerk_events_sweep() -> dict:
+    """The sweeper (celery-beat, every minute): Clerk events still pending a few minutes after
+    they arrived, because their task was lost (a broker outage) or they wait for their user."""
+    return clerk_events_process_pending(older_than=CLERK_SWEEP_AFTER, limit=CLERK_SWEEP_BATCH)

@@ -43,8 +43,10 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 from rest_framework.utils import html
 
+from accounts.models import Company
 from accounts.partner_api import PartnerApi, errors
 from accounts.permissions import CompanyPermission, company_ids_with, has_perm, person_of
+from accounts.services import audit_record
 from applications import uploads
 from applications import views as pages
 from applications.documents import document_add
@@ -466,12 +468,28 @@ def _company_ids(request) -> set[int] | None:
     return None if ids is None else set(ids)
 
 
-def _application_answer(request, pk: int, code: int = status.HTTP_200_OK, *, view=None) -> Response:
+def _audit_candidate_read(request, *, target, company_id: int) -> None:
+    """Record that a member or a key opened a candidate's personal data, with the IP."""
+    audit_record(
+        action="candidate.viewed",
+        actor=request.user,
+        target=target,
+        company=Company.objects.get(pk=company_id),
+        ip_address=request.META.get("REMOTE_ADDR"),
+    )
+
+
+def _application_answer(
+    request, pk: int, code: int = status.HTTP_200_OK, *, view=None, audit_read: bool = False
+) -> Response:
     """The application as the caller may see it, with its ETag (and Location when new);
-    `view` checks its object permissions first."""
+    `view` checks its object permissions first. `audit_read` records the reading of someone
+    else's application (a candidate reading their own is not audited)."""
     application = get_object_or_404(application_visible_list(user=request.user, detail=True), pk=pk)
     if view is not None:
         view.check_object_permissions(request, application)
+    if audit_read and application.candidate_id != getattr(person_of(request.user), "pk", None):
+        _audit_candidate_read(request, target=application, company_id=application.job.company_id)
     application.visible_documents = list(
         document_list(user=request.user, filters={"application_id": application.pk})
     )
@@ -711,7 +729,7 @@ class ApplicationDetailApi(_ApplicationApi):
         examples=[OpenApiExample("an application", value=_APPLICATION_DETAIL, response_only=True)],
     )
     def get(self, request, pk: int):
-        return _application_answer(request, pk, view=self)
+        return _application_answer(request, pk, view=self, audit_read=True)
 
     @extend_schema(
         summary="Rate an application, or move it to a stage",
@@ -970,6 +988,9 @@ class CandidateDetailApi(_CandidateApi):
     )
     def get(self, request, pk: int):
         candidate = get_object_or_404(candidate_list(user=request.user), pk=pk)
+        # Audited in the company of their latest application the caller may see.
+        company_id = candidate.scoped_applications[0].job.company_id
+        _audit_candidate_read(request, target=candidate, company_id=company_id)
         return Response(CandidateOutput(candidate).data)
 
 

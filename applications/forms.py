@@ -6,6 +6,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.formats import date_format
 
+from accounts.models import ConsentPurpose
+from accounts.privacy import consent_text_version
 from applications.answers import (
     ANSWER_MAX_LENGTH,
     CHOICE,
@@ -68,6 +70,10 @@ class ApplyForm(forms.Form):
         self.fields[
             "consent_retention"
         ].label = f"{company} may keep my application to contact me about future roles."
+        # The version of each text shown, recorded with the consent (accounts.ConsentRecord).
+        self.consent_versions = {
+            purpose.value: consent_text_version(purpose) for purpose in ConsentPurpose
+        }
         self.question_names: list[str] = []
         for question in job.questions or []:
             if not question.get("key"):

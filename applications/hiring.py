@@ -33,13 +33,25 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import Membership, SalaryPeriod, User
-from accounts.permissions import company_ids_with, has_perm, person_of, require_perm
+from accounts.models import Membership, Role, SalaryPeriod, User
+from accounts.permissions import (
+    company_ids_with,
+    has_perm,
+    person_of,
+    require_perm,
+    scope_queryset,
+)
 from accounts.services import audit_record
 from accounts.webhooks import webhook_event_emit
 from applications import invites
 from applications.invites import interview_invites_queue
 from applications.models import Application, Interview, Note, Offer, Scorecard
+from applications.selectors import (
+    INTERVIEW_ROLE_LIMITS,
+    ON_APPLICATION_ROLE_LIMITS,
+    SCORECARD_ROLE_LIMITS,
+    applications_scoped,
+)
 from applications.services import application_offer_recorded
 from recruitment.api import ApplicationError
 
@@ -794,6 +806,9 @@ def interview_list(*, user, filters: dict | None = None) -> QuerySet[Interview]:
         Prefetch("interviewers", queryset=User.objects.only("id", "full_name").order_by("id"))
     )
     qs = _panel_scope(qs, user, company_field="application__job__company", interview_field="pk")
+    qs = scope_queryset(
+        qs, user, "interviews.view", "application__job__company", role_limits=INTERVIEW_ROLE_LIMITS
+    )
     filters = filters or {}
     qs = _common_filters(qs, filters)
     if status := filters.get("status"):
@@ -817,6 +832,15 @@ def scorecard_list(*, user, filters: dict | None = None) -> QuerySet[Scorecard]:
         interview_field="interview_id",
         mine=Q(author_id=person.pk) if person is not None else None,
         sits=scorecards_submitted_by(user=person),
+    )
+    # The panel rule above is the interviewer's (it keeps an author's own card after they
+    # leave the panel); the hiring manager's limit is their hiring teams' jobs.
+    qs = scope_queryset(
+        qs,
+        user,
+        "interviews.view",
+        "interview__application__job__company",
+        role_limits={Role.HIRING_MANAGER: SCORECARD_ROLE_LIMITS[Role.HIRING_MANAGER]},
     )
     filters = filters or {}
     if (updated_after := filters.get("updated_after")) is not None:
@@ -848,11 +872,15 @@ def scorecards_pending(*, user: User, now: datetime | None = None) -> QuerySet[I
 
 
 def offer_list(*, user, filters: dict | None = None) -> QuerySet[Offer]:
-    """Offers of the companies where `user` may view offers."""
-    ids = company_ids_with(user, "offers.view")
-    qs = Offer.objects.all()
-    if ids is not None:
-        qs = qs.filter(application__job__company__in=ids)
+    """Offers of the companies where `user` may view offers (a hiring manager: of their
+    hiring teams' jobs)."""
+    qs = scope_queryset(
+        Offer.objects.all(),
+        user,
+        "offers.view",
+        "application__job__company",
+        role_limits=ON_APPLICATION_ROLE_LIMITS,
+    )
     filters = filters or {}
     qs = _common_filters(qs, filters)
     if status := filters.get("status"):
@@ -861,19 +889,21 @@ def offer_list(*, user, filters: dict | None = None) -> QuerySet[Offer]:
 
 
 def note_list(*, user, filters: dict | None = None) -> QuerySet[Note]:
-    """Notes on applications of the companies where `user` may view applications."""
-    ids = company_ids_with(user, "applications.view")
-    qs = Note.objects.select_related("author")
-    if ids is not None:
-        qs = qs.filter(application__job__company__in=ids)
+    """Notes on applications of the companies where `user` may view applications (a hiring
+    manager: of their hiring teams' jobs)."""
+    qs = scope_queryset(
+        Note.objects.select_related("author"),
+        user,
+        "applications.view",
+        "application__job__company",
+        role_limits=ON_APPLICATION_ROLE_LIMITS,
+    )
     return _common_filters(qs, filters or {}).order_by("-id")
 
 
 def application_for_hiring(*, user, perm: str, application_id: int) -> Application | None:
-    """The application `application_id` if `user` has `perm` in its company, else None (so a
-    request naming another company's application reads as naming none)."""
-    ids = company_ids_with(user, perm)
-    qs = Application.objects.select_related("job__company")
-    if ids is not None:
-        qs = qs.filter(job__company__in=ids)
+    """The application `application_id` if `user` has `perm` in its company (a hiring
+    manager: on one of their hiring teams' jobs), else None (so a request naming another
+    company's application reads as naming none)."""
+    qs = applications_scoped(user, perm, Application.objects.select_related("job__company"))
     return qs.filter(pk=application_id).first()

@@ -8,6 +8,15 @@ company's internal stage names, ratings, notes or scorecards. Erasure deletes th
 documents' files from storage once the deletion is committed. The panel of an interview still to
 come gets a cancellation for their calendars; the invitations already sent lose their calendar
 file, which named the candidate.
+
+Retention's anonymisation (`Erasure.anonymise`, applications/retention.py) keeps the
+applications for statistics instead: job, stage, status, source, dates, the stage history
+(without its free-text reasons), interviews (without title, place and link, which may name
+them), offers, and scorecards' ratings and recommendation (without the notes). It deletes the
+cover letter, answers, rejection reason, notes and documents (and their files).
+
+The retention consent's withdrawal (accounts.privacy.retention_consent_withdraw) clears the
+applications' `consent_retention`.
 """
 
 from __future__ import annotations
@@ -23,7 +32,14 @@ from django.utils import timezone
 
 from accounts.mail import email_build, emails_queue
 from accounts.models import OutboundEmail, User
-from accounts.privacy import Erasure, Export, ExportFile, privacy_part_register
+from accounts.privacy import (
+    ERASED,
+    Erasure,
+    Export,
+    ExportFile,
+    on_retention_consent_withdrawn,
+    privacy_part_register,
+)
 from applications import invites
 from applications.documents import STORAGE_ERRORS
 from applications.invites import interview_calendar
@@ -185,13 +201,43 @@ def applications_erase(*, user: User, erasure: Erasure) -> dict[str, int]:
     counts.update(_invites_erase(erasure.subjects.get("applications.interview", set())))
     counts["panel_cancellations"] = _panel_cancel(interviews)
     documents.delete()
-    applications.delete()  # their history, interviews, scorecards, offers and notes with them
+    if erasure.anonymise:
+        counts.update(_applications_anonymise(user))
+    else:
+        applications.delete()  # their history, interviews, scorecards, offers and notes with them
     # As a company member, they leave the panels of interviews still to come.
     counts["panels_left"] = Interview.interviewers.through.objects.filter(
         user_id=user.pk, interview__status=Interview.Status.SCHEDULED
     ).delete()[0]
     transaction.on_commit(lambda: _files_delete(keys), robust=True)
     return counts
+
+
+def _applications_anonymise(user: User) -> dict[str, int]:
+    """Keep `user`'s applications for statistics, without what they or others wrote about
+    them (the documents are gone already)."""
+    return {
+        "anonymised": Application.objects.filter(candidate=user).update(
+            cover_letter="", answers={}, rejection_reason="", rating=None
+        ),
+        "notes_deleted": Note.objects.filter(application__candidate=user).delete()[0],
+        "reasons_cleared": StageChange.objects.filter(application__candidate=user)
+        .exclude(reason="")
+        .update(reason=""),
+        "interviews_cleared": Interview.objects.filter(application__candidate=user).update(
+            title=ERASED, location="", meeting_url=""
+        ),
+        "scorecard_notes_cleared": Scorecard.objects.filter(
+            interview__application__candidate=user
+        ).update(notes=""),
+    }
+
+
+def applications_retention_withdraw(*, user: User) -> int:
+    """Clear the retention consent of `user`'s applications (its withdrawal is recorded)."""
+    return Application.objects.filter(candidate=user, consent_retention=True).update(
+        consent_retention=False
+    )
 
 
 def _invites_erase(interview_ids: set[str]) -> dict[str, int]:
@@ -268,3 +314,4 @@ def _files_delete(keys: list[str]) -> None:
 
 def privacy_register() -> None:
     privacy_part_register(name="applications", export=applications_export, erase=applications_erase)
+    on_retention_consent_withdrawn("applications", applications_retention_withdraw)

@@ -10,20 +10,53 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
-from accounts.models import User
+from accounts.models import Membership, Role, User
 from accounts.permissions import company_ids_with, has_perm, person_of, scope_queryset
 from applications.models import Application, Document, Stage, StageChange
 from jobs.models import Job
 from jobs.selectors import job_public_list
 
+# --- Who sees which rows within their company ----------------------------------------------
+# The one place the back office (admin) and the partner API take their role limits from (see
+# `scope_queryset`): a hiring manager sees the applications (and their candidates, history,
+# notes, offers and interviews) of the jobs whose hiring team they are on; an interviewer sees
+# only the interviews they sit on, and the scorecards of those. Other roles, and API keys
+# (which act for the whole company), see every row of their companies.
+
+APPLICATION_ROLE_LIMITS = {Role.HIRING_MANAGER: "job__hiring_team"}
+ON_APPLICATION_ROLE_LIMITS = {Role.HIRING_MANAGER: "application__job__hiring_team"}
+INTERVIEW_ROLE_LIMITS = {**ON_APPLICATION_ROLE_LIMITS, Role.INTERVIEWER: "interviewers"}
+SCORECARD_ROLE_LIMITS = {
+    Role.HIRING_MANAGER: "interview__application__job__hiring_team",
+    Role.INTERVIEWER: "interview__interviewers",
+}
+
+
+def applications_scoped(user, perm: str, qs: QuerySet[Application] | None = None):
+    """Of `qs` (every application by default), those of the companies where `user` has
+    `perm`, within the role limits: the scope every application read of the API shares."""
+    qs = Application.objects.all() if qs is None else qs
+    return scope_queryset(qs, user, perm, "job__company", role_limits=APPLICATION_ROLE_LIMITS)
+
+
+def _limited_company_ids(user, companies: list[int], limits) -> list[int]:
+    """Of `companies`, those where the person `user` holds a role that `limits` narrows."""
+    person = person_of(user)
+    if person is None or getattr(user, "api_key", None) is not None or not companies:
+        return []
+    return list(
+        Membership.objects.filter(
+            user=person, company_id__in=companies, role__in=list(limits)
+        ).values_list("company_id", flat=True)
+    )
+
 
 def application_list(*, user: User, filters: dict | None = None) -> QuerySet[Application]:
     """Applications to jobs of the companies where `user` may view applications."""
-    qs = scope_queryset(
-        Application.objects.select_related("job__company", "candidate", "stage"),
+    qs = applications_scoped(
         user,
         "applications.view",
-        company_field="job__company",
+        Application.objects.select_related("job__company", "candidate", "stage"),
     )
     filters = filters or {}
     if job_id := filters.get("job_id"):
@@ -78,20 +111,17 @@ def application_visible_list(
     *, user, filters: dict | None = None, detail: bool = False
 ) -> QuerySet[Application]:
     """Applications `user` may read, newest first (by id, which cursor pagination pages on):
-    those to jobs of the companies where they may view applications, and a person's own.
+    those to jobs of the companies where they may view applications (a hiring manager: of
+    the jobs whose hiring team they are on), and a person's own.
 
     Filters: `job_id`, `stage_id`, `status`, `candidate_id`, `updated_after` (a datetime).
     `detail` also loads the cover letter and the answers.
     """
     columns = (*APPLICATION_COLUMNS, "cover_letter", "answers") if detail else APPLICATION_COLUMNS
     qs = Application.objects.select_related("job", "candidate", "stage").only(*columns)
-    company_ids = company_ids_with(user, "applications.view")
     person = person_of(user)
-    if company_ids is not None:
-        visible = Q(job__company_id__in=company_ids)
-        if person is not None:
-            visible |= Q(candidate=person)
-        qs = qs.filter(visible)
+    scoped = applications_scoped(user, "applications.view", qs)
+    qs = scoped | qs.filter(candidate=person) if person is not None else scoped
     filters = filters or {}
     for name in ("job_id", "stage_id", "status", "candidate_id"):
         if (value := filters.get(name)) is not None:
@@ -133,16 +163,14 @@ def stage_list(*, user) -> QuerySet[Stage]:
 
 
 def candidate_list(*, user, filters: dict | None = None) -> QuerySet[User]:
-    """People who applied to jobs of the companies where `user` may view candidates, newest
-    first, each with `scoped_applications`: their applications to those companies only.
+    """People who applied to jobs of the companies where `user` may view candidates (a hiring
+    manager: to the jobs whose hiring team they are on), newest first, each with
+    `scoped_applications`: their applications to those companies (and jobs) only.
 
     Filters: `email` (any case), `job_id` (applied to that job), `updated_after` (their
     profile, or one of those applications, changed after it).
     """
-    company_ids = company_ids_with(user, "candidates.view")
-    applications = Application.objects.all()
-    if company_ids is not None:
-        applications = applications.filter(job__company_id__in=company_ids)
+    applications = applications_scoped(user, "candidates.view")
     applied = applications.filter(candidate=OuterRef("pk"))
     filters = filters or {}
     if (job_id := filters.get("job_id")) is not None:
@@ -264,7 +292,7 @@ def candidate_search(
     resume text) and the text of the documents they sent with their applications.
 
     Only the applicants of jobs of companies where `user` has `perm` (by default, may view
-    applications) are searched, and only documents sent to those companies are read: a
+    applications; a hiring manager: of their hiring teams' jobs) are searched, and only documents sent to those companies are read: a
     candidate who applied elsewhere, or never applied, is never found, nor is a resume sent to
     another company.
     """
@@ -284,6 +312,13 @@ def candidate_search(
     if companies is not None:
         scope.append("j.company_id = ANY(%s)")
         params.append(companies)
+    if limited := _limited_company_ids(user, companies or [], APPLICATION_ROLE_LIMITS):
+        # A hiring manager searches the applicants of their hiring teams' jobs only.
+        team = Job.hiring_team.through._meta.db_table
+        scope.append(
+            f"(j.company_id <> ALL(%s) OR j.id IN (SELECT job_id FROM {team} WHERE user_id = %s))"  # nosec B608 # SQL from fixed parts; values bound
+        )
+        params.extend([limited, user.pk])
     if job_id is not None:
         scope.append("a.job_id = %s")
         params.append(job_id)
@@ -336,7 +371,7 @@ def candidate_search(
                            websearch_to_tsquery('english', %s), %s)
           FROM ranked r
          ORDER BY r.rank DESC, r.candidate_id
-    """
+    """  # nosec B608 # SQL from fixed parts; values bound
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *params, query, limit, _OPEN + _CLOSE, query, _HEADLINE])
         rows = cursor.fetchall()

@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.mail import email_queue
-from accounts.models import Company, User
+from accounts.models import Company, ConsentPurpose, User
 from accounts.permissions import person_of, require_perm
+from accounts.privacy import consent_record
 from accounts.services import audit_record, user_create
 from accounts.webhooks import webhook_event_emit
 from applications import uploads
@@ -19,6 +20,7 @@ from applications.answers import answers_clean
 from applications.documents import document_attach
 from applications.emails import stage_change_email_queue
 from applications.models import Application, Document, EmailTemplate, Stage, StageChange
+from applications.retention import returning_applicant_mark
 from jobs.models import Job
 from recruitment.api import ApplicationError
 
@@ -122,6 +124,14 @@ def application_submit(
         raise ApplicationError(
             "You have already applied to this job.", code="already_applied"
         ) from exc
+    # One record per consent given, with the version of the text shown (accounts.privacy).
+    subject = f"application:{application.pk}"
+    consent_record(user=candidate, purpose=ConsentPurpose.PROCESSING, granted=True, subject=subject)
+    if consent_retention:
+        consent_record(
+            user=candidate, purpose=ConsentPurpose.RETENTION, granted=True, subject=subject
+        )
+    returning_applicant_mark(email=candidate.email)  # anonymised by retention before?
     submitter = actor if actor is not None else candidate
     change = StageChange.objects.create(
         application=application,

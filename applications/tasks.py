@@ -14,6 +14,7 @@ from applications.documents import STORAGE_ERRORS, document_extract, document_ex
 from applications.invites import interview_reminders_queue
 from applications.models import Document
 from applications.reminders import scorecard_reminders_queue
+from applications.retention import retention_run
 
 logger = logging.getLogger(__name__)
 
@@ -84,3 +85,10 @@ def scorecard_reminders_send() -> int:
     queued = scorecard_reminders_queue()
     logger.info("Queued %s scorecard reminder(s)", queued)
     return queued
+
+
+@shared_task(name="applications.retention_anonymise", acks_late=True, ignore_result=True)
+def retention_anonymise() -> int:
+    """Anonymise the candidates retention says are due (celery-beat, nightly). Idempotent:
+    an anonymised candidate is a tombstone, which is never due again."""
+    return retention_run().anonymised

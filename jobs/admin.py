@@ -18,8 +18,8 @@ from accounts.admin import (
     adopt,
     with_has_embedding,
 )
-from accounts.models import Role
 from jobs.models import CurrencyRate, Job, JobSkill, SearchQuery, SearchTerm, Skill
+from jobs.selectors import JOB_ROLE_LIMITS
 from jobs.services import (
     JOB_FIELDS,
     job_archive,
@@ -53,14 +53,6 @@ class JobSkillInline(CompanyScopedInline, admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("skill")
-
-
-# Jobs a member sees: all of their companies' jobs, but a hiring manager only those whose
-# hiring team they are on, and an interviewer those they interview for.
-JOB_ROLE_LIMITS = {
-    Role.HIRING_MANAGER: "hiring_team",
-    Role.INTERVIEWER: "applications__interviews__interviewers",
-}
 
 
 class OriginFilter(admin.SimpleListFilter):

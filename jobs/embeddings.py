@@ -129,6 +129,6 @@ def vectors_store(model: type[models.Model], rows: list[tuple[int, list[float], 
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} AS t SET embedding = v.embedding, content_hash = v.content_hash "
-            f"FROM (VALUES {values}) AS v(id, embedding, content_hash) WHERE t.id = v.id",
+            f"FROM (VALUES {values}) AS v(id, embedding, content_hash) WHERE t.id = v.id",  # nosec B608 # SQL from fixed parts; values bound
             params,
         )

@@ -13,7 +13,7 @@ from django.db.models import Avg, Count, F, Max, Q, QuerySet
 from django.utils import timezone
 from pgvector.django import CosineDistance
 
-from accounts.models import Company, User
+from accounts.models import Company, Role, User
 from accounts.permissions import company_ids_with, scope_queryset
 from jobs.models import Job, JobSkill, SearchQuery, Skill
 
@@ -23,15 +23,26 @@ _HEAVY_COLUMNS = ("search_vector", "embedding", "skills_text")
 # What a list that shows no description leaves out (wide text, the search index, the vector).
 JOB_WIDE_COLUMNS = ("description_html", "description_text", *_HEAVY_COLUMNS)
 
+# Jobs a member sees, in the admin and the API alike: all of their companies' jobs, but a hiring
+# manager only those whose hiring team they are on, and an interviewer those they interview
+# for. API keys act for the whole company.
+JOB_ROLE_LIMITS = {
+    Role.HIRING_MANAGER: "hiring_team",
+    Role.INTERVIEWER: "applications__interviews__interviewers",
+}
+
 
 def job_list(*, user: User, filters: dict | None = None) -> QuerySet[Job]:
-    """Jobs of the companies where `user` may view jobs, newest first (by id, which the
-    primary key's index orders and cursor pagination pages on).
+    """Jobs of the companies where `user` may view jobs (within `JOB_ROLE_LIMITS`), newest
+    first (by id, which the primary key's index orders and cursor pagination pages on).
 
     Filters: `status`, `remote`, `company_id`, `updated_after` (a datetime).
     """
     qs = scope_queryset(
-        Job.objects.select_related("company").defer(*_HEAVY_COLUMNS), user, "jobs.view"
+        Job.objects.select_related("company").defer(*_HEAVY_COLUMNS),
+        user,
+        "jobs.view",
+        role_limits=JOB_ROLE_LIMITS,
     )
     filters = filters or {}
     if status := filters.get("status"):

@@ -3,20 +3,22 @@ the matches it makes.
 
 Runs: for staff with the pipeline run permissions the admin asks for, or API keys with the
 `pipeline:write` scope (`pipeline:read` to watch). Matches: a job's best candidates for
-members with `matches.view` in the job's company or its keys with `matches:read`; a signed-in
+members with `matches.view` in the job's company (a hiring manager: of the jobs whose hiring
+team they are on) or its keys with `matches:read`; a signed-in
 candidate's best open jobs for that candidate alone.
 """
 
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from accounts.partner_api import PartnerApi, errors
-from accounts.permissions import CompanyPermission, StaffOrKeyScope, person_of
+from accounts.permissions import CompanyPermission, StaffOrKeyScope, person_of, scope_queryset
+from jobs.selectors import JOB_ROLE_LIMITS
 from pipeline.matching.selectors import candidate_matches, job_matches, match_jobs
 from pipeline.models import Match, PipelineRun, Source
 from pipeline.orchestration import pipeline_queue
@@ -271,6 +273,11 @@ class JobMatchListApi(PartnerApi):
     def get(self, request, pk: int):
         job = get_object_or_404(match_jobs(user=request.user), pk=pk)
         self.check_object_permissions(request, job)
+        mine = scope_queryset(
+            match_jobs(user=request.user), request.user, "matches.view", role_limits=JOB_ROLE_LIMITS
+        )
+        if not mine.filter(pk=pk).exists():  # a hiring manager's colleague's job
+            raise exceptions.NotFound()
         return _page(
             self, request, lambda filters: job_matches(job=job, filters=filters), JobMatchOutput
         )

@@ -3,6 +3,10 @@
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE as CSP_NONCE
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
+from csp.constants import UNSAFE_INLINE as CSP_UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 from recruitment import embedded_db
@@ -57,12 +61,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # One `access.denied` per 401/403 (accounts.middleware), and the session idle and absolute
+    # timeouts (after messages: an expired session is told why on the login page).
+    "accounts.middleware.SecurityLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]
@@ -161,11 +170,27 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False  # a POST confirms: link scanners in mail f
 ACCOUNT_EMAIL_NOTIFICATIONS = True  # password and email changes are mailed to the owner
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "Recruitment: "
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
+# Brute force (allauth's limits, kept in the Django cache: Redis whenever REDIS_URL is set).
+# "login_failed" counts failed passwords per address ("key") and per client IP, on the site's
+# login and the admin's (accounts.admin.AdminLoginForm) alike: the 6th attempt within 5 minutes
+# is refused even with the right password. The per-IP count is higher so one office behind one
+# address is not locked out by a few typos. Behind a proxy, set ALLAUTH_TRUSTED_PROXY_COUNT so
+# the IP is the client's and not the proxy's.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": env.str("LOGIN_FAILED_RATE_LIMIT", default="20/5m/ip,5/5m/key"),
+    "signup": env.str("SIGNUP_RATE_LIMIT", default="20/m/ip"),
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+}
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0)
 
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
+        # Clerk session tokens (Bearer JWT); the partner API lists its own classes.
+        "accounts.clerk_auth.ClerkSessionAuthentication",
     ],
     # Every view states its permission classes; one that forgets lets nobody in.
     "DEFAULT_PERMISSION_CLASSES": ["recruitment.permissions.DenyAll"],
@@ -316,6 +341,29 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): everything from our own origin, no inline script
+# without the request's nonce (`{{ request.csp_nonce }}`: the admin's pipeline board and the
+# API docs), no plugins, no framing. Inline style *attributes* stay allowed (a few admin
+# templates use them; they cannot run code), inline <style> elements need the nonce. JSON-LD
+# blocks are data, not script, and need nothing. CSP_REPORT_URI sends violations somewhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [CSP_SELF],
+        "script-src": [CSP_SELF, CSP_NONCE],
+        "style-src": [CSP_SELF, CSP_NONCE],
+        "style-src-attr": [CSP_UNSAFE_INLINE],
+        "img-src": [CSP_SELF, "data:"],
+        "font-src": [CSP_SELF, "data:"],
+        "connect-src": [CSP_SELF],
+        "worker-src": [CSP_SELF],
+        "manifest-src": [CSP_SELF],
+        "object-src": [CSP_NONE],
+        "base-uri": [CSP_SELF],
+        "form-action": [CSP_SELF],
+        "frame-ancestors": [CSP_NONE],
+        "report-uri": env.list("CSP_REPORT_URI", default=[]) or None,
+    },
+}
 SESSION_COOKIE_HTTPONLY = True
 # A session ends after this many seconds without a request (idle), and in any case this many
 # seconds after its login (absolute).

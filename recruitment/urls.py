@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.admin import AdminLoginForm
+from accounts.clerk_views import clerk_webhook_receive
 from accounts.urls import email_urlpatterns
 from pipeline.dashboard import dashboard_view
 from recruitment import health
@@ -27,6 +28,7 @@ urlpatterns = [
     path("admin/dashboard/", admin.site.admin_view(dashboard_view), name="admin-dashboard"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("webhooks/clerk/", clerk_webhook_receive, name="clerk-webhook"),
     path("", include(email_urlpatterns)),
     path("", include("applications.urls")),
     # Candidate pages (server-rendered).

@@ -1,19 +1,25 @@
 import uuid
+from datetime import timedelta
 
 import factory
+from django.utils import timezone
 
 from accounts.models import (
     ApiKey,
     AuditEvent,
     CandidateProfile,
+    ClerkEvent,
     Company,
+    ConsentRecord,
     EmailSuppression,
+    ErasureRequest,
     Membership,
     Notification,
     NotificationPreference,
     OutboundEmail,
     OutboundPush,
     PushSubscription,
+    ReturningApplicant,
     Role,
     User,
     WebhookDelivery,
@@ -104,6 +110,21 @@ ADMIN_ROWS = {
         notification=_notification(),
         subscription=_push_subscription(),
         dedupe_key=str(uuid.uuid4()),
+    ),
+    ClerkEvent: lambda: ClerkEvent.objects.create(
+        svix_id=f"msg_{uuid.uuid4().hex}",
+        event_type="user.created",
+        payload={"type": "user.created", "data": {"id": f"user_{uuid.uuid4().hex[:12]}"}},
+        svix_timestamp=timezone.now(),
+    ),
+    ErasureRequest: lambda: ErasureRequest.objects.create(
+        user=UserFactory(), due_at=timezone.now() + timedelta(days=30)
+    ),
+    ConsentRecord: lambda: ConsentRecord.objects.create(
+        user=UserFactory(), purpose="processing", granted=True, text_version="2026-11-01"
+    ),
+    ReturningApplicant: lambda: ReturningApplicant.objects.create(
+        email_hash=uuid.uuid4().hex + uuid.uuid4().hex, applications=2
     ),
 }
 

@@ -679,3 +679,17 @@ def test_event_for_an_unusable_address_is_ignored_not_an_error(db, client, webho
 
     assert response.status_code == 200
     assert not EmailSuppression.objects.exists()
+
+
+def test_the_webhook_of_a_provider_we_are_not_set_up_for_answers_404_not_500(
+    client, db, webhook_secret
+):
+    # Mailgun's tracking webhook needs MAILGUN_WEBHOOK_SIGNING_KEY, which we don't set: anymail
+    # raises a configuration error when the view is built, which used to be a 500.
+    response = client.post(
+        reverse("anymail:mailgun_tracking_webhook"),
+        data="{}",
+        content_type="application/json",
+        **_basic_auth(),
+    )
+    assert response.status_code == 404

@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -28,12 +28,11 @@ from accounts.admin import (
     service_error_message,
     tenant_company_filter,
 )
-from accounts.models import User
+from accounts.admin_reads import AuditedChangeViewMixin, audit_personal_read
+from accounts.models import Company, User
 from accounts.permissions import has_perm, scope_queryset
 from applications.admin.common import (
     APPLICATION_RELATED,
-    APPLICATION_ROLE_LIMITS,
-    ON_APPLICATION_ROLE_LIMITS,
     parsed_resume,
     readable_scorecards,
 )
@@ -57,8 +56,11 @@ from applications.models import (
     StageChange,
 )
 from applications.registry import application_match
+from applications.retention import returning_applicant_of
 from applications.selectors import (
+    APPLICATION_ROLE_LIMITS,
     CANDIDATE_SEARCH_LIMIT,
+    ON_APPLICATION_ROLE_LIMITS,
     candidate_search,
 )
 from applications.services import application_move, application_reject, application_submit
@@ -201,7 +203,8 @@ class BulkRejectForm(forms.Form):
 
 
 @admin.register(Application)
-class ApplicationAdmin(CompanyScopedAdmin, ServiceModelAdmin):
+class ApplicationAdmin(AuditedChangeViewMixin, CompanyScopedAdmin, ServiceModelAdmin):
+    read_action = "candidate.viewed"  # the page is the candidate's dossier
     company_field = "job__company"
     company_perms = {
         "view": "applications.view",
@@ -247,7 +250,7 @@ class ApplicationAdmin(CompanyScopedAdmin, ServiceModelAdmin):
         ),
         ("Application", {"fields": ("source", "cover_letter", "answers", "rating")}),
         ("Consent", {"fields": ("consent_processing", "consent_retention", "consented_at")}),
-        ("Dossier", {"fields": ("resume", "scorecards", "offer", "match")}),
+        ("Dossier", {"fields": ("resume", "scorecards", "offer", "match", "returning")}),
         ("Dates", {"fields": ("created_at", "updated_at")}),
     )
     # What the candidate sent and where the application stands are not edited by hand.
@@ -270,12 +273,16 @@ class ApplicationAdmin(CompanyScopedAdmin, ServiceModelAdmin):
         "scorecards",
         "offer",
         "match",
+        "returning",
     )
 
     actions = ("move_to_stage", "reject_with_email", "export_csv")
 
     def get_fieldsets(self, request, obj=None):
         return self.fieldsets if obj is not None else self.add_fieldsets
+
+    def read_company(self, obj):
+        return obj.job.company
 
     # --- The dossier: what the change page shows beside the application ------------------------
 
@@ -284,6 +291,14 @@ class ApplicationAdmin(CompanyScopedAdmin, ServiceModelAdmin):
         if obj is not None:
             obj.viewer_request = request  # the dossier shows what this user may see
         return obj
+
+    @admin.display(description="returning applicant")
+    def returning(self, obj) -> str:
+        """Whether retention anonymised this person's earlier applications (by email hash)."""
+        earlier = returning_applicant_of(email=obj.candidate.email)
+        if earlier is None:
+            return "No"
+        return f"Returning applicant (anonymised on {earlier.anonymised_at:%Y-%m-%d})"
 
     @admin.display(description="resume")
     def resume(self, obj) -> str:
@@ -452,10 +467,23 @@ class ApplicationAdmin(CompanyScopedAdmin, ServiceModelAdmin):
     @admin.action(description="Export selected applications as CSV", permissions=["export"])
     def export_csv(self, request, queryset):
         allowed = scope_queryset(queryset, request.user, "candidates.export", "job__company")
+        self._audit_export(request, allowed)
         response = StreamingHttpResponse(applications_csv(allowed), content_type="text/csv")
         stamp = timezone.now().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="applications-{stamp}.csv"'
         return response
+
+    def _audit_export(self, request, allowed) -> None:
+        """One `candidates.exported` event per company whose applicants leave in the file."""
+        counts = allowed.order_by().values("job__company").annotate(rows=Count("pk"))
+        companies = Company.objects.in_bulk([row["job__company"] for row in counts])
+        for row in counts:
+            audit_personal_read(
+                request,
+                action="candidates.exported",
+                target=None,
+                company=companies[row["job__company"]],
+            )
 
     # --- Duplicate candidates ---------------------------------------------------------------
 
@@ -597,10 +625,12 @@ class StageChangeAdmin(CompanyScopedAdmin, ReadOnlyModelAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(CompanyScopedAdmin, ReadOnlyModelAdmin):
+class DocumentAdmin(AuditedChangeViewMixin, CompanyScopedAdmin, ReadOnlyModelAdmin):
     """Uploads come through the apply flow; deleting a row here would orphan its stored file.
-    Members see the documents sent with their companies' applications."""
+    Members see the documents sent with their companies' applications; opening one is
+    audited (its page shows what the resume says)."""
 
+    read_action = "document.viewed"
     company_field = "application__job__company"
     company_perms = {"view": "documents.download"}
 
@@ -619,3 +649,6 @@ class DocumentAdmin(CompanyScopedAdmin, ReadOnlyModelAdmin):
     list_select_related = ("owner", *APPLICATION_RELATED)
     date_hierarchy = "created_at"
     show_full_result_count = False
+
+    def read_company(self, obj):
+        return obj.application.job.company if obj.application_id else None

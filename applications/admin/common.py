@@ -1,25 +1,14 @@
-"""What the back office's application admins share: related rows to load, the rows lower
-roles see, and the scorecards a user may read."""
+"""What the back office's application admins share: related rows to load and the scorecards a
+user may read. The rows lower roles see are `applications.selectors`' role limits."""
 
 from __future__ import annotations
 
 from django.utils.html import format_html, format_html_join
 
-from accounts.models import Role
 from applications.hiring import scorecard_list
 
 # Enough to show "candidate → job at company" without a query per row.
 APPLICATION_RELATED = ("application__candidate", "application__job__company")
-
-# A hiring manager sees the applications (and their history, notes, offers, interviews) of the
-# jobs whose hiring team they are on; an interviewer sees only the interviews they sit on.
-APPLICATION_ROLE_LIMITS = {Role.HIRING_MANAGER: "job__hiring_team"}
-ON_APPLICATION_ROLE_LIMITS = {Role.HIRING_MANAGER: "application__job__hiring_team"}
-INTERVIEW_ROLE_LIMITS = {**ON_APPLICATION_ROLE_LIMITS, Role.INTERVIEWER: "interviewers"}
-SCORECARD_ROLE_LIMITS = {
-    Role.HIRING_MANAGER: "interview__application__job__hiring_team",
-    Role.INTERVIEWER: "interview__interviewers",
-}
 
 SCORECARD_FIELDS = ("ratings", "recommendation", "notes")
 

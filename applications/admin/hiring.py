@@ -15,14 +15,7 @@ from accounts.admin import (
     ServiceModelAdmin,
     adopt,
 )
-from applications.admin.common import (
-    APPLICATION_RELATED,
-    INTERVIEW_ROLE_LIMITS,
-    ON_APPLICATION_ROLE_LIMITS,
-    SCORECARD_FIELDS,
-    SCORECARD_ROLE_LIMITS,
-    readable_scorecards,
-)
+from applications.admin.common import APPLICATION_RELATED, SCORECARD_FIELDS, readable_scorecards
 from applications.hiring import (
     INTERVIEW_FIELDS,
     OFFER_FIELDS,
@@ -47,6 +40,11 @@ from applications.models import (
     Note,
     Offer,
     Scorecard,
+)
+from applications.selectors import (
+    INTERVIEW_ROLE_LIMITS,
+    ON_APPLICATION_ROLE_LIMITS,
+    SCORECARD_ROLE_LIMITS,
 )
 
 

@@ -51,8 +51,10 @@ def _error(response, code: int) -> dict:
 
 
 @pytest.fixture
-def job(company):
-    return JobFactory(company=company)
+def job(company, hiring_manager):
+    job = JobFactory(company=company)
+    job.hiring_team.add(hiring_manager)  # a hiring manager sees their hiring teams' jobs
+    return job
 
 
 @pytest.fixture

@@ -47,8 +47,10 @@ def _schedule(application, actor, interviewers=()):
 
 
 @pytest.fixture
-def application(company):
-    return ApplicationFactory(job=JobFactory(company=company))
+def application(company, hiring_manager):
+    job = JobFactory(company=company)
+    job.hiring_team.add(hiring_manager)  # a hiring manager sees their hiring teams' jobs
+    return ApplicationFactory(job=job)
 
 
 @pytest.fixture

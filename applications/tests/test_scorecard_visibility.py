@@ -69,6 +69,8 @@ def test_a_hiring_manager_sees_every_scorecard(panel_interview):
     manager = MembershipFactory(
         company=interview.application.job.company, role=Role.HIRING_MANAGER
     ).user
+    assert _visible(manager) == set()  # of their hiring teams' jobs only
+    interview.application.job.hiring_team.add(manager)
 
     assert _visible(manager) == {first.pk}
 

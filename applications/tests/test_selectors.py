@@ -12,7 +12,12 @@ def test_application_list_is_scoped_to_the_members_companies(
     company, other_company, hiring_manager, interviewer
 ):
     own = ApplicationFactory(job__company=company)
+    colleagues = ApplicationFactory(job__company=company)
     ApplicationFactory(job__company=other_company)
+    # A hiring manager sees the applications of their hiring teams' jobs only.
+    assert list(application_list(user=hiring_manager)) == []
+    own.job.hiring_team.add(hiring_manager)
+    assert colleagues.job_id != own.job_id
     assert list(application_list(user=hiring_manager)) == [own]
     assert list(application_list(user=hiring_manager, filters={"job_id": own.job_id})) == [own]
     assert list(application_list(user=hiring_manager, filters={"status": "hired"})) == []

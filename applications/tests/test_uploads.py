@@ -122,9 +122,7 @@ def assert_rejection_recorded(caplog, user, code):
     assert event.actor == user
     assert event.changes["reason"] == code
     logged = [
-        r
-        for r in caplog.records
-        if r.name == "security.uploads" and r.getMessage().startswith("upload rejected")
+        r for r in caplog.records if r.name == "security" and r.getMessage() == "upload.rejected"
     ]
     assert [r.reason for r in logged] == [code]
     assert logged[0].user_id == user.pk

@@ -2,8 +2,8 @@
 
 Nothing about an upload is trusted. The name is only for display (files are stored under a
 random key), the client's Content-Type is ignored, and the magic bytes, the extension and the
-parsed structure must agree. Every rejection is a `ValidationError` with a stable code, a
-`security.uploads` log line and a `document.rejected` audit event, and leaves nothing behind:
+parsed structure must agree. Every rejection is a `ValidationError` with a stable code, one
+`upload.rejected` security event and a `document.rejected` audit event, and leaves nothing behind:
 no row and no stored file.
 
 The package: `names` (file names), `streaming` (the size limit while reading), `formats` (PDF,

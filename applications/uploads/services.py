@@ -25,6 +25,7 @@ from applications.uploads.names import _log_name, filename_clean
 from applications.uploads.rejections import _Attempt, _human, _reject
 from applications.uploads.scanning import _scan
 from applications.uploads.streaming import _spool
+from recruitment.logs import client_ip_prefix, security_event
 
 logger = logging.getLogger("security.uploads")
 
@@ -59,13 +60,13 @@ def document_rejection_record(
     """Log and audit a rejected upload. Callers that reject before the service runs use it too."""
     code = getattr(error, "code", None) or "invalid"
     message = error.messages[0] if error.messages else ""
-    logger.warning(
-        "upload rejected: reason=%s user=%s size=%s name=%r",
-        code,
-        owner.pk,
-        size,
-        name,
-        extra={"user_id": owner.pk, "reason": code, "size": size, "file_name": name},
+    # One structured security event; the file's name stays in the audit trail, not the log.
+    security_event(
+        "upload.rejected",
+        user_id=owner.pk,
+        reason=code,
+        size=size,
+        ip_prefix=client_ip_prefix(ip_address),
     )
     company = (
         application.job.company

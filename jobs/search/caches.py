@@ -80,7 +80,8 @@ def _quantiles(cursor) -> _Quantiles:
                 where += " AND j.search_vector @@ %s::tsquery"
                 params.append(f"'sample 1/{rate}'")
             cursor.execute(
-                f"SELECT j.published_at, {_SALARY_TOP} FROM jobs_job j WHERE {where}", params
+                f"SELECT j.published_at, {_SALARY_TOP} FROM jobs_job j WHERE {where}",  # nosec B608 # SQL from fixed parts; values bound
+                params,
             )
             rows = cursor.fetchall()
             if len(rows) >= tuning.ESTIMATE_SAMPLE:

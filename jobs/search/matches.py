@@ -181,7 +181,7 @@ class _Matches:
     def _count(self, where: _Where) -> tuple[int, bool]:
         """(count, True) when there are at most COUNT_CAP rows, else (COUNT_CAP + 1, False)."""
         n = self._fetchval(
-            f"SELECT count(*) FROM (SELECT 1 FROM jobs_job j WHERE {where.sql} LIMIT %s) c",
+            f"SELECT count(*) FROM (SELECT 1 FROM jobs_job j WHERE {where.sql} LIMIT %s) c",  # nosec B608 # SQL from fixed parts; values bound
             [*where.params, tuning.COUNT_CAP + 1],
         )
         return n, n <= tuning.COUNT_CAP
@@ -217,7 +217,7 @@ class _Matches:
                        count(*) FILTER (WHERE {phrase} AND {failures} <= 1),
                        count(*)
                   FROM jobs_job j WHERE {where.sql}
-                """,
+                """,  # nosec B608 # SQL from fixed parts; values bound
                 [*phrase_params, *params, *phrase_params, *params, *where.params],
             )[0]
             self._samples[key] = _Sample(rate, row[0], row[1], row[2], loose != tsquery)

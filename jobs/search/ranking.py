@@ -58,7 +58,7 @@ class _Ranking(_Matches):
                 SELECT w.id, w.published_at,
                        ts_rank(%s::float4[], j.search_vector, %s::tsquery, 32)
                   FROM w JOIN jobs_job j ON j.ctid = w.tid
-                """,
+                """,  # nosec B608 # SQL from fixed parts; values bound
                 [*in_window.params, limit, tuning.RANK_WEIGHTS, tsquery],
             )
             if len(rows) == limit:
@@ -142,7 +142,7 @@ class _Ranking(_Matches):
             cutoff = None if last else quantiles.cutoff(key, window)
             bounded = where if cutoff is None else where & _Where(f"{column} >= %s", [cutoff])
             rows = self._fetchall(
-                f"SELECT j.id FROM jobs_job j WHERE {bounded.sql} ORDER BY {order} LIMIT %s",
+                f"SELECT j.id FROM jobs_job j WHERE {bounded.sql} ORDER BY {order} LIMIT %s",  # nosec B608 # SQL from fixed parts; values bound
                 [*bounded.params, needed],
             )
             if cutoff is None or len(rows) == needed:

@@ -51,7 +51,7 @@ class _Semantic(_Matches):
                  ORDER BY j.embedding <=> %s::vector
                  LIMIT %s
             ) nearest ORDER BY distance, id
-            """,
+            """,  # nosec B608 # SQL from fixed parts; values bound
             [literal, *match_params, *filters.params, literal, wanted],
         )  # fmt: skip
         if not exact_scan:

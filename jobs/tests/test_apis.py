@@ -73,11 +73,22 @@ def test_members_of_every_role_list_their_companys_jobs(
     company, other_company, interviewer, hiring_manager, recruiter
 ):
     mine = JobFactory(company=company)
+    mine.hiring_team.add(hiring_manager)
+    JobFactory(company=company)  # a colleague's: only the recruiter sees it
     JobFactory(company=other_company)
-    for user in (interviewer, hiring_manager, recruiter):
+    for user in (hiring_manager, recruiter):
         response = _as(user).get("/api/v1/jobs")
         assert response.status_code == 200
-        assert [row["id"] for row in response.json()["results"]] == [mine.pk]
+        assert mine.pk in [row["id"] for row in response.json()["results"]]
+    seen = {
+        user: {row["id"] for row in _as(user).get("/api/v1/jobs").json()["results"]}
+        for user in (interviewer, hiring_manager, recruiter)
+    }
+    # A hiring manager sees their hiring teams' jobs, an interviewer those they interview
+    # for (none here; applications/tests/test_api_role_limits.py has one).
+    assert seen[hiring_manager] == {mine.pk}
+    assert seen[interviewer] == set()
+    assert len(seen[recruiter]) == 2
 
 
 def test_job_list_refuses_anonymous_keys_without_the_scope_and_candidates(
@@ -298,7 +309,9 @@ def test_job_create_with_the_same_idempotency_key_creates_one_job(company, key_c
 
 def test_job_detail_for_readers_with_its_etag(company, interviewer, hiring_manager, key_client):
     job = JobFactory(company=company, questions=[{"key": "a", "label": "A?", "type": "text"}])
-    for client in (_as(interviewer), _as(hiring_manager), key_client(company, "jobs:read")):
+    job.hiring_team.add(hiring_manager)
+    assert _as(interviewer).get(f"/api/v1/jobs/{job.pk}").status_code == 404  # not theirs
+    for client in (_as(hiring_manager), key_client(company, "jobs:read")):
         response = client.get(f"/api/v1/jobs/{job.pk}")
         assert response.status_code == 200
         body = response.json()

@@ -7,11 +7,18 @@ from jobs.tests.factories import JobFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_job_list_shows_members_only_their_companies_jobs(company, other_company, interviewer):
+def test_job_list_shows_members_only_their_companies_jobs(
+    company, other_company, recruiter, hiring_manager, interviewer
+):
     own = JobFactory(company=company, status=Job.Status.DRAFT, published_at=None)
     JobFactory(company=other_company)
-    assert list(job_list(user=interviewer)) == [own]
-    assert list(job_list(user=interviewer, filters={"status": "open"})) == []
+    assert list(job_list(user=recruiter)) == [own]
+    assert list(job_list(user=recruiter, filters={"status": "open"})) == []
+    # A hiring manager sees their hiring teams' jobs; an interviewer those they interview for.
+    assert list(job_list(user=hiring_manager)) == []
+    own.hiring_team.add(hiring_manager)
+    assert list(job_list(user=hiring_manager)) == [own]
+    assert list(job_list(user=interviewer)) == []
 
 
 def test_job_list_shows_candidates_nothing_and_superusers_everything(candidate, superuser):

@@ -337,7 +337,7 @@ def _profile_job_distances(
         JOIN {CandidateProfile._meta.db_table} profile ON profile.id = pair.profile_id
         JOIN {Job._meta.db_table} job ON job.id = pair.job_id
         WHERE job.status = %s AND job.embedding IS NOT NULL AND profile.embedding IS NOT NULL
-    """  # table names from the models; values are bound
+    """  # table names from the models; values are bound  # nosec B608 # SQL from fixed parts; values bound
     # The id lists go as array literals: binding them item by item costs more than the query.
     arrays = ["{" + ",".join(map(str, ids)) + "}" for ids in (profile_ids, job_ids)]
     with connection.cursor() as cursor:

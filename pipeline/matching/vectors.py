@@ -160,7 +160,7 @@ def jobs_features_in_order(nearest: list[tuple[int, float]]) -> list[tuple[int, 
     for job_id in ids:
         data = kept.get(job_id)
         if job_id in still_open and data is not None:
-            features[job_id] = marshal.loads(data)
+            features[job_id] = marshal.loads(data)  # nosec B302 # bytes this process marshalled itself (job_features_load), never outside input
     stale = [
         job_id
         for job_id in still_open

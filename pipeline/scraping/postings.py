@@ -98,7 +98,7 @@ def page_fetch(
         headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml;q=0.9"},
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # nosec B310 # only http(s) URLs get here (page_load checks the scheme)
             length = response.headers.get("Content-Length", "")
             if length.isdigit() and int(length) > max_bytes:
                 raise PageTooLarge(f"{url} is larger than the {max_bytes:,}-byte cap; skipped")

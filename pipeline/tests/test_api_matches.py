@@ -57,6 +57,7 @@ def test_a_hiring_manager_sees_the_jobs_candidates_best_first_with_their_explana
     api_client, company, hiring_manager
 ):
     job = JobFactory(company=company)
+    job.hiring_team.add(hiring_manager)  # a hiring manager sees their hiring teams' jobs
     good = _match(job, score=0.91)
     fair = _match(job, score=0.62)
     api_client.force_login(hiring_manager)

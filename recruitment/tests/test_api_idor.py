@@ -71,9 +71,9 @@ CALLERS = (
     "other_admin",
     "recruiter",
     "other_recruiter",
-    "hiring_manager",  # on no job's hiring team
+    "hiring_manager",  # on the job's hiring team (one on no team: test_api_role_limits.py)
     "interviewer",  # on the interview's panel; wrote its scorecard
-    "off_panel",  # an interviewer of A not on the panel
+    "off_panel",  # an interviewer of A not on the panel (so not interviewing for the job)
 )
 # Callers from outside company A: their answers must equal those for a missing id.
 OUTSIDERS = {"other_candidate", "other_key", "other_admin", "other_recruiter"}
@@ -104,7 +104,7 @@ RATING = {"ratings": {"Problem solving": 3}, "recommendation": "yes"}
 # fmt: off
 MATRIX = [
     #    ano can ocn | key rky nky oky | su  adm oad rec orc hm  int off
-    Row("401 403 403 | 200 200 403 404 | 200 200 404 200 404 200 200 200", "GET", "jobs/{job}", "jobs"),
+    Row("401 403 403 | 200 200 403 404 | 200 200 404 200 404 200 200 404", "GET", "jobs/{job}", "jobs"),
     Row("401 403 403 | 200 403 403 404 | 200 200 404 200 404 403 403 403", "PATCH", "jobs/{job}", "jobs", {"title": "Staff"}),
     Row("401 403 403 | 204 403 403 404 | 204 204 404 204 404 403 403 403", "DELETE", "jobs/{job}", "jobs"),
     Row("401 403 403 | 409 403 403 404 | 409 409 404 409 404 403 403 403", "POST", "jobs/{job}/publish", "jobs"),
@@ -252,7 +252,7 @@ def world(
         key_client=key_client,
     )
     job = JobFactory(company=company, status=Job.Status.OPEN)
-    job.hiring_team.set([recruiter, interviewer])
+    job.hiring_team.set([recruiter, interviewer, hiring_manager])
     application = _hiring_rows(
         job=job, candidate=candidate, recruiter=recruiter, panel=[interviewer]
     )
@@ -410,7 +410,7 @@ def _rows_of(company) -> dict[str, set[int]]:
 # fmt: off
 LISTS = [
     #                                     ano can ocn | key rky nky oky | su  adm oad rec orc hm  int off
-    ("jobs",             "jobs",         "401 403 403 | A   A   403 B   | AB  A   B   A   B   A   A   A"),
+    ("jobs",             "jobs",         "401 403 403 | A   A   403 B   | AB  A   B   A   B   A   A   0"),
     ("applications",     "applications", "401 A   B   | A   A   403 B   | AB  A   B   A   B   A   0   0"),
     ("candidates",       "candidates",   "401 403 403 | A   A   403 B   | AB  A   B   A   B   A   403 403"),
     ("documents",        "documents",    "401 A   B   | A   A   403 B   | AB  A   B   A   B   0   0   0"),
