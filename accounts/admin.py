@@ -15,8 +15,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.contenttypes.views import shortcut as contenttype_shortcut
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import BooleanField, ExpressionWrapper, Q
@@ -151,6 +154,25 @@ class ReadOnlyModelAdmin(admin.ModelAdmin):
 
 def _is_superuser(request) -> bool:
     return request.user.is_active and request.user.is_superuser
+
+
+def view_on_site(request, content_type_id: int, object_id: str):
+    """The admin's "View on site" link, limited to what the member may see in the admin.
+
+    Django's own (`admin/r/<ct>/<id>/`) redirects any staff member to any object's public
+    URL, which tells another company's staff the slugs of a job they may not see. This one
+    finds the object through its ModelAdmin's scoped queryset and view permission, and answers
+    404 for anything else (mounted before the admin's URLs, wrapped in `admin_view`).
+    """
+    content_type = ContentType.objects.filter(pk=content_type_id).first()
+    model = content_type.model_class() if content_type is not None else None
+    model_admin = admin.site._registry.get(model)
+    if model_admin is None:
+        raise Http404("No such object.")
+    obj = model_admin.get_object(request, unquote(object_id))
+    if obj is None or not model_admin.has_view_or_change_permission(request, obj):
+        raise Http404("No such object.")
+    return contenttype_shortcut(request, content_type_id, object_id)
 
 
 # The company permission a member needs to see a company in the back office at all: every

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from accounts.admin import AdminLoginForm
+from accounts.admin import AdminLoginForm, view_on_site
 from accounts.clerk_views import clerk_webhook_receive
 from accounts.urls import email_urlpatterns
 from pipeline.dashboard import dashboard_view
@@ -26,6 +26,11 @@ urlpatterns = [
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
     path("admin/dashboard/", admin.site.admin_view(dashboard_view), name="admin-dashboard"),
+    path(
+        "admin/r/<int:content_type_id>/<path:object_id>/",
+        admin.site.admin_view(view_on_site),
+        name="admin-view-on-site",
+    ),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("webhooks/clerk/", clerk_webhook_receive, name="clerk-webhook"),

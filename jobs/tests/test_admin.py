@@ -184,3 +184,25 @@ def test_job_admin_links_an_open_job_to_its_public_page(admin_client_):
     assert admin_client_.get(public).status_code == 200
     # A draft has no public page yet, so no link to one.
     assert "View on site" not in admin_client_.get(_url(Job, "change", draft.pk)).content.decode()
+
+
+def test_the_admins_view_on_site_redirect_shows_a_member_only_their_companys_jobs(client, db):
+    from django.contrib.contenttypes.models import ContentType
+
+    from accounts.models import Role
+    from accounts.services import membership_set
+    from accounts.tests.factories import UserFactory
+
+    ours, theirs = JobFactory(), JobFactory()
+    recruiter = UserFactory(is_staff=True)
+    membership_set(company=ours.company, user=recruiter, role=Role.RECRUITER, actor=None)
+    client.force_login(recruiter)
+    content_type = ContentType.objects.get_for_model(Job).pk
+
+    response = client.get(f"/admin/r/{content_type}/{ours.pk}/")
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"/jobs/{ours.company.slug}/{ours.slug}/")
+    # Another company's job: no redirect that would tell its slugs.
+    assert client.get(f"/admin/r/{content_type}/{theirs.pk}/").status_code == 404
+    assert client.get(f"/admin/r/{content_type}/999999999/").status_code == 404
+    assert client.get("/admin/r/999999/1/").status_code == 404
