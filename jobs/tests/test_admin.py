@@ -1,3 +1,5 @@
+import pytest
+
 from accounts.models import AuditEvent
 from jobs.models import Job
 from jobs.services import job_archive
@@ -186,7 +188,8 @@ def test_job_admin_links_an_open_job_to_its_public_page(admin_client_):
     assert "View on site" not in admin_client_.get(_url(Job, "change", draft.pk)).content.decode()
 
 
-def test_the_admins_view_on_site_redirect_shows_a_member_only_their_companys_jobs(client, db):
+@pytest.mark.django_db
+def test_the_admins_view_on_site_redirect_shows_a_member_only_their_companys_jobs(client):
     from django.contrib.contenttypes.models import ContentType
 
     from accounts.models import Role
