@@ -108,10 +108,7 @@ bench: install
 	@trap '$(DB_STOP)' EXIT; \
 	set -e; \
 	$(DB_START); \
-	for script in benchmarks/[!_]*.py; do \
-		echo "== $$script"; \
-		$(PY) $$script; \
-	done
+	$(PY) benchmarks/suite.py $(BENCH_ARGS)
 
 lint: install
 	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

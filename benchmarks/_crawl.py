@@ -1,11 +1,13 @@
 """Crawl speed: N career pages with JSON-LD from a local server, through the real `manage.py
 crawl` process, into a scratch database.
 
-    DEBUG=1 .venv/bin/python benchmarks/_crawl.py [--pages 500]
+    DEBUG=1 .venv/bin/python benchmarks/_crawl.py [--pages 500] [--json PATH]
 
 It measures our pipeline (fetch, extract, normalise, dedup, write), not politeness: AutoThrottle
 and the download delay are off and 16 requests run at once. The figure includes the child
-process's start (about 2.5 s). A second crawl of the same pages (all unchanged) is timed too.
+process's start (about 2.5 s). A second crawl of the same pages (all unchanged) is timed too,
+and so is the floor: plain Scrapy fetching the same pages with a spider that does nothing
+(`_scrapy_floor.py`, a child process timed from its start too).
 `benchmarks/pipeline.py --only crawl` calls `measure()`.
 """
 
@@ -15,6 +17,7 @@ import argparse
 import json
 import os
 import random
+import subprocess
 import sys
 import threading
 import time
@@ -156,10 +159,26 @@ def _crawl(source: Source) -> tuple[float, PipelineRun]:
     return seconds, run
 
 
+def _scrapy_floor(sitemap_url: str) -> tuple[float, int]:
+    """Plain Scrapy fetching the same pages with a spider that does nothing (`_scrapy_floor.py`),
+    in a child process timed from its start as ours is; return (seconds, pages fetched)."""
+    concurrency = CRAWL_ENVIRONMENT["SCRAPE_CONCURRENCY_PER_DOMAIN"]
+    started = time.monotonic()
+    out = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("_scrapy_floor.py")), sitemap_url,
+         "--concurrency", concurrency],
+        capture_output=True, text=True, check=True, timeout=600,
+    ).stdout  # fmt: skip
+    seconds = time.monotonic() - started
+    return seconds, json.loads(out.splitlines()[-1])["fetched"]
+
+
 def measure(pages: int = 500) -> dict:
-    """Serve `pages` JSON-LD pages and crawl them twice; return
-    {"pages", "seconds", "pages_per_s", "recrawl_seconds", "status", "counts"}."""
+    """Serve `pages` JSON-LD pages, crawl them twice, and fetch them with plain Scrapy (the
+    floor); return {"pages", "seconds", "pages_per_s", "recrawl_seconds", "status", "counts",
+    "scrapy_seconds", "scrapy_pages", "scrapy_pages_per_s"}."""
     server = _serve(pages)
+    sitemap_url = f"http://127.0.0.1:{server.server_port}/sitemap.xml"
     try:
         with (
             scratch_database(SCRATCH_DATABASE),
@@ -169,11 +188,12 @@ def measure(pages: int = 500) -> dict:
             source = Source.objects.create(
                 name="Benchmark career pages",
                 kind=Source.Kind.JSONLD,
-                config={"sitemap_urls": [f"http://127.0.0.1:{server.server_port}/sitemap.xml"]},
+                config={"sitemap_urls": [sitemap_url]},
                 schedule=Source.Schedule.MANUAL,
             )
             seconds, run = _crawl(source)
             recrawl_seconds, rerun = _crawl(source)
+        scrapy_seconds, scrapy_pages = _scrapy_floor(sitemap_url)
     finally:
         server.shutdown()
         server.server_close()
@@ -184,11 +204,18 @@ def measure(pages: int = 500) -> dict:
         "recrawl_seconds": round(recrawl_seconds, 2),
         "status": [run.status, rerun.status],
         "counts": run.stats.get("counts", {}),
+        "scrapy_seconds": round(scrapy_seconds, 2),
+        "scrapy_pages": scrapy_pages,
+        "scrapy_pages_per_s": round(scrapy_pages / scrapy_seconds, 1) if scrapy_seconds else 0.0,
     }
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=500)
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
-    print(json.dumps(measure(args.pages), indent=1))
+    figures = measure(args.pages)
+    print(json.dumps(figures, indent=1))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1) + "\n")

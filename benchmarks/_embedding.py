@@ -1,6 +1,6 @@
 """Embedding throughput: the pipeline (jobs_embed, profiles_embed) against raw `model.encode`.
 
-    DEBUG=1 .venv/bin/python benchmarks/_embedding.py [--texts 2000]
+    DEBUG=1 .venv/bin/python benchmarks/_embedding.py [--texts 2000] [--json PATH]
 
 Seeds half the texts as jobs and half as candidate profiles (seed_demo) in a scratch database
 beside the development one, embeds them through the pipeline's services, then feeds the same
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import sys
 import time
@@ -132,12 +133,16 @@ def measure(texts: int = 2000) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--texts", type=int, default=2000)
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     import torch
 
     print(f"torch threads: {torch.get_num_threads()}", flush=True)
-    for key, value in measure(args.texts).items():
+    figures = measure(args.texts)
+    for key, value in figures.items():
         print(f"{key:28} {value}")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1) + "\n")
 
 
 if __name__ == "__main__":

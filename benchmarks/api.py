@@ -1,7 +1,7 @@
 """The partner API under load: 100k jobs and 100k applications, gunicorn, wrk.
 
     DEBUG=1 .venv/bin/python benchmarks/api.py [--jobs 100000] [--applications 100000]
-        [--duration 10] [--keep] [--reuse] [--seed-only] [--client wrk|python]
+        [--duration 10] [--keep] [--reuse] [--seed-only] [--client wrk|python] [--json PATH]
 
 It never touches the developer's database: it creates `recruitment_bench_api` next to it
 (dropping a leftover first), migrates it and seeds a tenth of the rows with `demo_seed`, every
@@ -28,7 +28,8 @@ per run:
 - at 16 connections, the baselines, which exist only in the benchmark's URLconf
   (`benchmarks/_api_urls.py`): a naive DRF `ModelSerializer` list of 20 jobs over the same
   table (and the same without Job's two many-to-many fields, whose per-row queries make most
-  of its time), a DRF view answering `{}` and a bare Django `JsonResponse`.
+  of its time), a DRF view answering `{}` (at 2 connections too: the floor of the service
+  time) and a bare Django `JsonResponse`.
 
 It prints p50/p95/p99 and requests/s per endpoint and concurrency, and the targets: p95 at most
 15 ms at 2 connections for the job list and search, and at 16 connections at least the naive
@@ -43,6 +44,7 @@ request here pays for a new TCP connection, as in production behind a proxy that
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import http.client
 import json
 import math
@@ -472,7 +474,9 @@ def _measure(client, server: Server, name: str, paths: list[str], *, token: str 
         )
 
 
-def run(*, seconds: float, client_name: str, token: str, detail_ids: list[int]) -> None:
+def run(*, seconds: float, client_name: str, token: str, detail_ids: list[int]) -> dict:
+    """Load every endpoint; return {endpoint: {connections: {"p50", "p95", "p99" (ms),
+    "requests", "seconds", "failed", "rate" (requests/s)}}}."""
     client = _wrk if client_name == "wrk" else _python_client
     server = _serve()
     results: dict[tuple[str, int], Figures] = {}
@@ -504,7 +508,9 @@ def run(*, seconds: float, client_name: str, token: str, detail_ids: list[int]) 
             ("Django JsonResponse {}", ["/bench/django-empty"]),
         ]
         for name, paths in baselines:
-            _measure(client, server, name, paths, token=None, connections=[16],
+            # The bare DRF view is also the floor of the service time at 2 connections.
+            connections = [2, 16] if name == "DRF view returning {}" else [16]
+            _measure(client, server, name, paths, token=None, connections=connections,
                      seconds=seconds, results=results)  # fmt: skip
     finally:
         server.stop()
@@ -524,6 +530,13 @@ def run(*, seconds: float, client_name: str, token: str, detail_ids: list[int]) 
         server.stop()
     print(f"load average at the end: {_load()}")
     _targets(results)
+    figures: dict[str, dict[str, dict]] = {}
+    for (name, count), measured in results.items():
+        figures.setdefault(name.strip(), {})[str(count)] = {
+            **dataclasses.asdict(measured),
+            "rate": round(measured.rate, 1),
+        }
+    return figures
 
 
 def _load() -> str:
@@ -569,6 +582,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--reuse", action="store_true", help="use a kept scratch database")
     parser.add_argument("--seed-only", action="store_true")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     client = args.client or ("wrk" if shutil.which("wrk") else "python")
     if client == "wrk" and not shutil.which("wrk"):
@@ -583,7 +597,11 @@ def main() -> None:
         company, token = _company_and_key()
         detail_ids = _describe(company)
         if not args.seed_only:
-            run(seconds=args.duration, client_name=client, token=token, detail_ids=detail_ids)
+            figures = run(
+                seconds=args.duration, client_name=client, token=token, detail_ids=detail_ids
+            )
+            if args.json:
+                args.json.write_text(json.dumps(figures, indent=1) + "\n")
 
 
 if __name__ == "__main__":

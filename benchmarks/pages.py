@@ -1,7 +1,7 @@
 """The candidate site with 100k jobs: render times of the job board, a job page and the dashboard.
 
     DEBUG=1 .venv/bin/python benchmarks/pages.py [--jobs 100000] [--applications 100000]
-        [--requests 100] [--matches 50] [--keep] [--reuse]
+        [--requests 100] [--matches 50] [--keep] [--reuse] [--json PATH]
 
 It never touches the developer's database: it seeds `recruitment_bench_pages` beside it the
 way benchmarks/api.py does (a tenth by `demo_seed`, nine copies made by the database), and
@@ -25,7 +25,9 @@ asserts nothing. The database is dropped at the end unless --keep; --reuse measu
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
+import json
 import sys
 from pathlib import Path
 from urllib.parse import urlencode
@@ -118,7 +120,8 @@ def _candidate_with_matches(matches: int):
     return user
 
 
-def run(*, requests: int, matches: int) -> None:
+def run(*, requests: int, matches: int) -> dict:
+    """Time the pages; return {page: {"p50", "p95", "max" (ms), "queries"}}."""
     from jobs.models import Job
 
     settings.DEBUG = False
@@ -145,6 +148,7 @@ def run(*, requests: int, matches: int) -> None:
     for name, figures in results.items():
         verdict = "met" if figures.p95 <= P95_TARGET_MS else "MISSED"
         print(f"target: {name} p95 {figures.p95:.1f} ms ≤ {P95_TARGET_MS:.0f} ms: {verdict}")
+    return {name: dataclasses.asdict(figures) for name, figures in results.items()}
 
 
 def main() -> None:
@@ -155,6 +159,7 @@ def main() -> None:
     parser.add_argument("--matches", type=int, default=50, help="the candidate's matches")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--reuse", action="store_true", help="use a kept scratch database")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     keep = args.keep or args.reuse
     with scratch_database(SCRATCH_DATABASE, create=not args.reuse, keep=keep):
@@ -162,7 +167,9 @@ def main() -> None:
             call_command("migrate", verbosity=0, interactive=False)
         else:
             _seed(args.jobs, args.applications)
-        run(requests=args.requests, matches=args.matches)
+        figures = run(requests=args.requests, matches=args.matches)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1) + "\n")
 
 
 if __name__ == "__main__":

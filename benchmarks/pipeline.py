@@ -1,7 +1,7 @@
 """The pipeline's figures: embedding throughput, crawl speed, matching latency, a nightly run.
 
     DEBUG=1 .venv/bin/python benchmarks/pipeline.py [--postings 10000] [--candidates 10000]
-        [--only embedding,crawl,matching,nightly]
+        [--only embedding,crawl,matching,nightly] [--json PATH]
 
 Each part uses its own scratch database beside the development one (never the developer's data)
 and prints figures against the targets of issue 4; nothing here asserts on time.
@@ -11,7 +11,9 @@ and prints figures against the targets of issue 4; nothing here asserts on time.
 - matching: one candidate among 100k jobs, p50/p95 ms (≤ 20 ms) and recall@20 against exact
   search (≥ 0.95);
 - nightly: the wall time of the whole chain (scrape, enrich, match, send) on N postings served
-  by local Greenhouse-style boards and M candidates (≤ 15 min for 10k + 10k), per stage.
+  by local Greenhouse-style boards and M candidates (≤ 15 min for 10k + 10k), per stage, and
+  the peak RSS of this process during the run (it runs the chain as a worker does; ≤ 1.5 GB),
+  which also holds the local boards' JSON, and of its crawl child processes.
 """
 
 from __future__ import annotations
@@ -109,6 +111,25 @@ def _serve_boards(postings: int) -> tuple[ThreadingHTTPServer, list[str]]:
     return server, sorted(boards)
 
 
+def _peak_rss_reset() -> None:
+    """Start this process's peak RSS (VmHWM) afresh, where Linux allows it."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass  # then the peak counts from the process's start
+
+
+def _peak_rss_mb() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    # Linux reports ru_maxrss in kilobytes.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def nightly(*, postings: int, candidates: int) -> dict:
     with scratch_database(SCRATCH_DATABASE):
         call_command("migrate", verbosity=0, interactive=False)
@@ -132,9 +153,11 @@ def nightly(*, postings: int, candidates: int) -> dict:
             f"{POSTINGS_PER_BOARD} postings in {setup_seconds:.1f} s",
             flush=True,
         )
+        _peak_rss_reset()
         started = time.monotonic()
         run = pipeline_execute(kind=PipelineRun.Kind.NIGHTLY)
         seconds = time.monotonic() - started
+        peak_mb = _peak_rss_mb()
         stages = {
             child.kind: {
                 "status": child.status,
@@ -151,6 +174,11 @@ def nightly(*, postings: int, candidates: int) -> dict:
         "seconds": round(seconds, 1),
         "stages": stages,
         "matches": matches,
+        "postings": postings,
+        "candidates": candidates,
+        "peak_rss_mb": round(peak_mb),
+        # Linux reports ru_maxrss in kilobytes: the largest crawl child's peak.
+        "crawl_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
     }
 
 
@@ -159,23 +187,25 @@ def main() -> None:
     parser.add_argument("--postings", type=int, default=10_000)
     parser.add_argument("--candidates", type=int, default=10_000)
     parser.add_argument("--only", default=",".join(PARTS), help="comma-separated parts")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     parts = [part.strip() for part in args.only.split(",") if part.strip()]
     unknown = sorted(set(parts) - set(PARTS))
     if unknown:
         parser.error(f"unknown parts {unknown}; choose from {', '.join(PARTS)}")
+    results: dict = {}
 
     if "embedding" in parts:
         from benchmarks._embedding import measure as embedding_measure
 
         print("embedding throughput ...", flush=True)
-        figures = embedding_measure()
+        figures = results["embedding"] = embedding_measure()
         print(f"  {json.dumps(figures)}")
     if "crawl" in parts:
         from benchmarks._crawl import measure as crawl_measure
 
         print("crawl speed ...", flush=True)
-        figures = crawl_measure()
+        figures = results["crawl"] = crawl_measure()
         print(
             f"  {figures['pages']} pages in {figures['seconds']:.1f} s = "
             f"{figures['pages_per_s']:.1f} pages/s"
@@ -184,14 +214,14 @@ def main() -> None:
         from benchmarks._matching import measure as matching_measure
 
         print("matching latency, one candidate among 100k jobs ...", flush=True)
-        figures = matching_measure()
+        figures = results["matching"] = matching_measure()
         print(f"  {json.dumps(figures)}  (targets: p95 ≤ 20 ms, recall@20 ≥ 0.95)")
     if "nightly" in parts:
         print(
             f"nightly run on {args.postings} postings and {args.candidates} candidates ...",
             flush=True,
         )
-        figures = nightly(postings=args.postings, candidates=args.candidates)
+        figures = results["nightly"] = nightly(postings=args.postings, candidates=args.candidates)
         for kind, stage in figures["stages"].items():
             counts = ", ".join(f"{k}={v}" for k, v in sorted(stage["counts"].items()))
             print(f"  {kind:7} {stage['status']:10} {stage['seconds']:>7} s  {counts}")
@@ -200,10 +230,17 @@ def main() -> None:
             f"({figures['seconds'] / 60:.1f} min; target ≤ 15 min), "
             f"{figures['matches']} matches"
         )
+        print(
+            f"  peak RSS during the run: {figures['peak_rss_mb']} MB (target ≤ 1.5 GB), "
+            f"crawl child {figures['crawl_peak_rss_mb']} MB"
+        )
         if figures["error"]:
             print(f"  error: {figures['error']}")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of this process: {peak_mb:.0f} MB")
+    results["peak_rss_mb"] = round(peak_mb)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Field-level precision and recall of resume extraction and parsing, against ground truth.
 
     DEBUG=1 .venv/bin/python benchmarks/resume_parsing.py [--held-out 300] [--seed 23] [--show N]
+        [--json PATH]
 
 Writes real PDF (reportlab) and DOCX (python-docx) files into a temporary directory, extracts
 their text with `applications.extraction`, parses it with `applications.resumes`, and scores
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import random
 import re
@@ -259,7 +261,8 @@ def _ratio(a: int, b: int) -> float:
     return a / b if b else 1.0
 
 
-def report(title: str, totals: dict, per_file: float, count: int) -> None:
+def report(title: str, totals: dict, per_file: float, count: int) -> dict:
+    """Print a set's figures by field; return its overall ones."""
     print(f"\n{title}: {count} files, {per_file * 1000:.0f} ms each (extract + parse)")
     print(f"  {'field':<18}{'precision':>10}{'recall':>8}{'F1':>7}   tp / fp / fn")
     macro_p = macro_r = 0.0
@@ -275,6 +278,14 @@ def report(title: str, totals: dict, per_file: float, count: int) -> None:
     print(f"  {'overall (micro)':<18}{_ratio(tp, tp + fp):>10.3f}{_ratio(tp, tp + fn):>8.3f}")
     n = len(FIELDS)
     print(f"  {'overall (macro)':<18}{macro_p / n:>10.3f}{macro_r / n:>8.3f}")
+    return {
+        "files": count,
+        "ms_per_file": round(per_file * 1000, 1),
+        "precision_micro": round(_ratio(tp, tp + fp), 4),
+        "recall_micro": round(_ratio(tp, tp + fn), 4),
+        "precision_macro": round(macro_p / n, 4),
+        "recall_macro": round(macro_r / n, 4),
+    }
 
 
 def main() -> None:
@@ -283,14 +294,16 @@ def main() -> None:
     # Seeds 7 and 11 were used while tuning the parser; 23 was not.
     parser.add_argument("--seed", type=int, default=23)
     parser.add_argument("--show", type=int, default=0, help="print N held-out misses")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
+    figures = {}
     renderers = {layout: (render, ext) for _, layout, render, ext in rc.LAYOUTS}
 
     with tempfile.TemporaryDirectory(prefix="resume-bench-") as tmp:
         directory = Path(tmp)
         corpus = rc.generate(directory / "corpus")
         files = [(f.person, f.path, f.content_type) for f in corpus]
-        report("Corpus (tuned on)", *run(files), len(files))
+        figures["corpus"] = report("Corpus (tuned on)", *run(files), len(files))
 
         cross = []
         for layout, (render, ext) in renderers.items():
@@ -299,7 +312,9 @@ def main() -> None:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 render(person, path)
                 cross.append((person, path, rc.CONTENT_TYPES[ext]))
-        report("Cross-rendered: every person in every layout (tuned on)", *run(cross), len(cross))
+        figures["cross_rendered"] = report(
+            "Cross-rendered: every person in every layout (tuned on)", *run(cross), len(cross)
+        )
 
         rng = random.Random(args.seed)
         held_out = []
@@ -311,10 +326,12 @@ def main() -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             render(person, path)
             held_out.append((person, path, rc.CONTENT_TYPES[ext]))
-        report(f"Held-out: random people, seed {args.seed} (not tuned on)", *run(held_out),
-               len(held_out))  # fmt: skip
+        title = f"Held-out: random people, seed {args.seed} (not tuned on)"
+        figures["held_out"] = report(title, *run(held_out), len(held_out))
         if args.show:
             _show_misses(held_out, args.show)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1) + "\n")
 
 
 def _show_misses(files, limit: int) -> None:

@@ -1,7 +1,7 @@
 """Time job search at 100,000 jobs in a scratch database on the development server.
 
     DEBUG=1 .venv/bin/python benchmarks/search.py [--jobs 100000] [--queries 200]
-        [--keep] [--reuse] [--compact] [--slowest N]
+        [--keep] [--reuse] [--compact] [--slowest N] [--json PATH]
 
 It never touches the developer's database: it creates `recruitment_bench_search` next to it
 (dropping a leftover first), migrates it, seeds it with `demo_seed`, gives the jobs embeddings,
@@ -26,6 +26,7 @@ per-process cache of query vectors before every search, so each pays for its enc
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import random
@@ -242,7 +243,8 @@ def _time(runs: list[tuple[str, dict]], *, cold_vectors: bool) -> list[tuple[str
     return timings
 
 
-def _report(name: str, timings: list[tuple[str, float]]) -> None:
+def _report(name: str, timings: list[tuple[str, float]]) -> dict:
+    """Print the figures of one mode and return them."""
     values = [ms for _, ms in timings]
     print(
         f"{name:<38} p50 {_percentile(values, 50):6.1f} ms   p95 {_percentile(values, 95):6.1f} ms"
@@ -258,9 +260,17 @@ def _report(name: str, timings: list[tuple[str, float]]) -> None:
             for category, v in by_category.items()
         )
     )
+    return {
+        "p50_ms": round(_percentile(values, 50), 2),
+        "p95_ms": round(_percentile(values, 95), 2),
+        "p99_ms": round(_percentile(values, 99), 2),
+        "max_ms": round(max(values), 2),
+        "n": len(values),
+    }
 
 
-def run(queries: int) -> None:
+def run(queries: int) -> dict:
+    """Time the modes; return {mode: {"p50_ms", "p95_ms", "p99_ms", "max_ms", "n"}}."""
     from accounts.models import Company
     from jobs import search
     from jobs.models import Job
@@ -292,37 +302,39 @@ def run(queries: int) -> None:
 
     print()
     print(f"{queries} searches each, one client, service time of search_jobs (page 1 mostly):")
-    _report(
+    figures = {}
+    figures["fulltext"] = _report(
         "full text (no facets)",
         _time([(c, {"query": q, "mode": "fulltext", "facets": False, **x}) for c, q, x in plain],
               cold_vectors=False),
     )  # fmt: skip
-    _report(
+    figures["hybrid"] = _report(
         "hybrid (no facets, query encoded cold)",
         _time([(c, {"query": q, "mode": "hybrid", "facets": False, **x}) for c, q, x in plain],
               cold_vectors=True),
     )  # fmt: skip
-    _report(
+    figures["filtered"] = _report(
         "full text + filters + facets",
         _time([(c, {"query": q, "mode": "fulltext", "facets": True, **x})
                for c, q, x in filtered], cold_vectors=False),
     )  # fmt: skip
     print("and, beyond the three asked for:")
-    _report(
+    figures["fulltext_facets"] = _report(
         "full text + facets (no filters)",
         _time([(c, {"query": q, "mode": "fulltext", "facets": True, **x}) for c, q, x in plain],
               cold_vectors=False),
     )  # fmt: skip
-    _report(
+    figures["hybrid_filtered"] = _report(
         "hybrid + filters + facets (job board)",
         _time([(c, {"query": q, "mode": "hybrid", "facets": True, **x})
                for c, q, x in filtered], cold_vectors=True),
     )  # fmt: skip
-    _report(
+    figures["browse"] = _report(
         "browse: filters + facets, no query",
         _time([(c, {"query": "", "facets": True, "filters": x["filters"]})
                for c, _, x in filtered], cold_vectors=False),
     )  # fmt: skip
+    return figures
 
 
 def main() -> None:
@@ -339,6 +351,7 @@ def main() -> None:
         help="VACUUM FULL jobs_job after seeding (the seed leaves dead row versions behind)",
     )
     parser.add_argument("--slowest", type=int, default=0, help="show the N slowest searches")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     global SLOWEST
     SLOWEST = args.slowest
@@ -350,7 +363,9 @@ def main() -> None:
             _embed_jobs()
             _prepare(compact=args.compact)
         if not args.seed_only:
-            run(args.queries)
+            figures = run(args.queries)
+            if args.json:
+                args.json.write_text(json.dumps(figures, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Time `seed_demo` at benchmark size in a scratch database on the development server.
 
-    DEBUG=1 .venv/bin/python benchmarks/seed.py [--jobs 100000] [--candidates 10000]
+    DEBUG=1 .venv/bin/python benchmarks/seed.py [--jobs 100000] [--candidates 10000] [--json PATH]
 
 It never touches the developer's database: it creates `recruitment_bench_seed` next to it
 (dropping a leftover first), migrates it, seeds it, prints rows per model, seconds, rows per
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import resource
 import sys
@@ -36,6 +37,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=100_000)
     parser.add_argument("--candidates", type=int, default=10_000)
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
 
     with scratch_database(SCRATCH_DATABASE):
@@ -66,6 +68,17 @@ def main() -> None:
     # Linux reports ru_maxrss in kilobytes.
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS        {peak:10.0f} MB")
+    if args.json:
+        figures = {
+            "jobs": args.jobs,
+            "candidates": args.candidates,
+            "rows": total,
+            "seconds": round(seconds, 1),
+            "rows_per_s": round(total / seconds),
+            "peak_rss_mb": round(peak),
+            "counts": counts,
+        }
+        args.json.write_text(json.dumps(figures, indent=1) + "\n")
 
 
 if __name__ == "__main__":
