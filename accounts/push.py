@@ -39,7 +39,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
@@ -52,11 +52,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from py_vapid import Vapid02
-from pywebpush import WebPushException, webpush
 
 from accounts.models import Notification, OutboundPush, PushSubscription, User
 from accounts.outbox import LeasedOutbox, retry_delay
+
+if TYPE_CHECKING:
+    from py_vapid import Vapid02
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +99,10 @@ def _dev_private_key() -> str:
 
 @functools.lru_cache(maxsize=4)
 def _vapid(private_key: str, public_key: str) -> Vapid02:
+    # py_vapid and pywebpush (and what they bring) load when push is first used, not in every
+    # web process: see benchmarks/memory.py.
+    from py_vapid import Vapid02
+
     try:
         vapid = Vapid02.from_string(private_key=private_key)
     except (ValueError, TypeError, binascii.Error) as exc:
@@ -371,6 +376,8 @@ def push_send(*, push: OutboundPush, now: datetime | None = None) -> str:
             push, status=OutboundPush.Status.FAILED, last_error="web push is not configured"
         )
         return "failed"
+    from pywebpush import WebPushException, webpush
+
     status_code: int | None = None
     retry_after: str | None = None
     transient = False

@@ -19,8 +19,8 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations
+from typing import TYPE_CHECKING
 
-from datasketch import MinHash
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from rapidfuzz import fuzz
@@ -30,6 +30,9 @@ from accounts.permissions import company_ids_with, has_perm
 from accounts.services import audit_record
 from applications.models import Application, Document
 from recruitment.api import ApplicationError
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 NAME_SIMILARITY = 90  # rapidfuzz token_sort_ratio, 0..100
 RESUME_SIMILARITY = 0.8  # estimated Jaccard similarity of resume word shingles
@@ -61,6 +64,10 @@ def name_key(name: str) -> str:
 
 
 def _resume_minhash(text: str) -> MinHash | None:
+    # datasketch brings numpy and scipy (tens of MB): imported when a duplicate check runs, not
+    # by every web process that imports the admin.
+    from datasketch import MinHash
+
     words = _WORD.findall(text.casefold())[:3000]
     if len(words) < 20:
         return None
