@@ -2,7 +2,8 @@
 
 - `config.py`: what a Source's config holds per kind, validated with readable messages.
 - `spiders.py`: Scrapy spiders (thin) yielding `items.py` events; `middlewares.py`: retries with
-  backoff and a robots.txt fix; `pipelines.py`: the item pipeline into `pipeline/ingest.py`.
+  backoff, a robots.txt fix, redirect loops that fail instead of vanishing; `pipelines.py`: the
+  item pipeline into `pipeline/ingest.py`.
 - `formats.py`: each source format into one normalised posting dict (pure functions);
   `postings.py`: the JobPosting of an HTML page; `sanitise.py`: safe description HTML;
   `dedup.py`: canonical URLs, fingerprints and MinHash signatures.

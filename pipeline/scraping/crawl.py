@@ -66,6 +66,10 @@ def crawler_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             "pipeline.scraping.middlewares.BackoffRetryMiddleware": 550,
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
             "pipeline.scraping.middlewares.SharedRobotsTxtMiddleware": 100,
+            "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+            "pipeline.scraping.middlewares.UnfilteredMetaRefreshMiddleware": 580,
+            "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+            "pipeline.scraping.middlewares.UnfilteredRedirectMiddleware": 600,
         },
         "ITEM_PIPELINES": {"pipeline.scraping.pipelines.IngestPipeline": 300},
         # Django's ORM is synchronous: the default (non-asyncio) reactor runs it as is.

@@ -1,6 +1,6 @@
 """Downloader middlewares: retries that wait longer each time, robots.txt for every request,
-and an HTTP cache policy for remote sites only. `crawl.crawler_settings()` puts them in place of
-Scrapy's own.
+redirects that end in an error instead of vanishing, and an HTTP cache policy for remote sites
+only. `crawl.crawler_settings()` puts them in place of Scrapy's own.
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from scrapy import Request
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.extensions.httpcache import DummyPolicy
@@ -81,6 +82,31 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
         super()._robots_error(exc, netloc)
         if isinstance(pending, Deferred) and not pending.called:
             pending.callback(None)
+
+
+class _RedirectsNotFiltered:
+    """A redirect is exempt from the scheduler's duplicate filter.
+
+    Scrapy gives a redirect its request's `dont_filter`, so a redirect to a URL the crawl already
+    asked for (a redirect loop, or two listed URLs sharing one page) was dropped with neither
+    callback nor errback: a start page lost that way left a crawl that looked complete and
+    closed every posting of its source, and a posting page lost that way was closed as
+    vanished. Exempt, a loop ends after REDIRECT_MAX_TIMES with IgnoreRequest, which reaches the
+    errback and is counted (spiders.failure_reason: "too_many_redirects")."""
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        result = super().process_response(request, response)
+        if isinstance(result, Request) and result is not request:
+            result.dont_filter = True
+        return result
+
+
+class UnfilteredRedirectMiddleware(_RedirectsNotFiltered, RedirectMiddleware):
+    """Scrapy's RedirectMiddleware (3xx), its redirects not filtered as duplicates."""
+
+
+class UnfilteredMetaRefreshMiddleware(_RedirectsNotFiltered, MetaRefreshMiddleware):
+    """Scrapy's MetaRefreshMiddleware (<meta http-equiv="refresh">), likewise."""
 
 
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})

@@ -42,8 +42,8 @@ from pipeline.scraping.postings import (
 
 
 def failure_reason(failure: Failure) -> tuple[str, str]:
-    """A failed request as (reason, one line): not_found, http_503, timeout, robots, too_large,
-    dns, connection_refused, download_error."""
+    """A failed request as (reason, one line): not_found, http_503, timeout, robots,
+    too_many_redirects, too_large, dns, connection_refused, download_error."""
     error = failure.value
     if failure.check(HttpError):
         status = error.response.status
@@ -53,6 +53,8 @@ def failure_reason(failure: Failure) -> tuple[str, str]:
     url = request.url if request is not None else "?"
     if failure.check(IgnoreRequest) and "robots" in str(error).lower():
         return "robots", f"{url} is disallowed by robots.txt"
+    if failure.check(IgnoreRequest) and "redirection" in str(error).lower():
+        return "too_many_redirects", f"{url}: {error}"
     named = (
         (DownloadCancelledError, "too_large"),  # over DOWNLOAD_MAXSIZE / download_maxsize
         (DownloadTimeoutError, "timeout"),
@@ -61,8 +63,11 @@ def failure_reason(failure: Failure) -> tuple[str, str]:
     )
     for kind, reason in named:
         if failure.check(kind):
-            return reason, f"{url}: {error}"
-    return "download_error", f"{url}: {type(error).__name__}: {error}"
+            # A download cancelled for its size carries no message of its own.
+            message = str(error) or ("over the size cap" if reason == "too_large" else reason)
+            return reason, f"{url}: {message}"
+    message = f": {error}" if str(error) else ""
+    return "download_error", f"{url}: {type(error).__name__}{message}"
 
 
 class BoardSpider(scrapy.Spider):
