@@ -138,6 +138,19 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Queuing a task (`.delay()`, e.g. on commit in a web request) first subscribes to its result
+# on the Redis result backend, which by default retries a lost connection 20 times a second
+# apart: with Redis down, every request that queues a task hung for 19 s and then failed
+# (measured in a broker-outage run, issue 9). Give up after about a second instead; what the
+# task was for is then picked up by its sweeper (the outbox's, for email).
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {
+        "max_retries": env.int("CELERY_RESULT_BACKEND_MAX_RETRIES", default=2),
+        "interval_start": 0,
+        "interval_step": 0.5,
+        "interval_max": 0.5,
+    }
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TIMEZONE = "UTC"

@@ -72,3 +72,37 @@ def test_a_task_round_trips_through_a_real_worker_and_redis(celery_worker_proces
     payload, pid = result.stdout.split()
     assert payload == "round-trip"
     assert int(pid) == worker.pid  # answered by the worker process, not in the client
+
+
+def test_a_task_queued_on_commit_with_the_broker_down_does_not_fail_the_caller():
+    # The work was stored; the kick that queues its task is what fails (its sweeper does the
+    # work later). Nothing listens on port 1, as when Redis is down: the caller must carry on
+    # after the commit (Celery's own delay_on_commit raised there), and the error is logged.
+    env = {
+        **os.environ,
+        "DEBUG": "true",
+        "REDIS_URL": "redis://127.0.0.1:1/0",
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+    }
+    client = (
+        "import django, logging, os, sys\n"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'recruitment.settings')\n"
+        "django.setup()\n"
+        "logging.basicConfig(level=logging.ERROR)\n"
+        "from django.db import transaction\n"
+        "from recruitment.celery import app\n"
+        "with transaction.atomic():\n"
+        "    app.tasks['recruitment.ping'].delay_on_commit('after the commit')\n"
+        "print('carried on')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", client],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "carried on"
+    assert "Error calling" in result.stderr and "in on_commit()" in result.stderr
