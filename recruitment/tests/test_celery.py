@@ -15,6 +15,15 @@ ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
 
 
+def _run_python(code: str, env: dict) -> subprocess.CompletedProcess:
+    """Run `code` in a fresh interpreter at the project's root; it must exit 0."""
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    return result
+
+
 def test_celery_is_configured_for_reliable_delivery():
     conf = app.conf
     assert conf.task_acks_late is True
@@ -60,15 +69,7 @@ def test_a_task_round_trips_through_a_real_worker_and_redis(celery_worker_proces
         "answer = result.get(timeout=90)\n"
         "print(answer['payload'], answer['pid'])\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", client],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
+    result = _run_python(client, env)
     payload, pid = result.stdout.split()
     assert payload == "round-trip"
     assert int(pid) == worker.pid  # answered by the worker process, not in the client
@@ -95,14 +96,6 @@ def test_a_task_queued_on_commit_with_the_broker_down_does_not_fail_the_caller()
         "    app.tasks['recruitment.ping'].delay_on_commit('after the commit')\n"
         "print('carried on')\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", client],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
+    result = _run_python(client, env)
     assert result.stdout.strip() == "carried on"
     assert "Error calling" in result.stderr and "in on_commit()" in result.stderr
