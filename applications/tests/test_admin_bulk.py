@@ -88,6 +88,10 @@ def test_bulk_reject_previews_the_email_and_sends_it(client, company, recruiter)
     assert first == applications[0]
     assert subject == "About Data Engineer"
     assert body == f"Dear Ada Lovelace, thank you. {recruiter.full_name}"
+    page = preview.content.decode()  # the shared action form, with this action's extras
+    assert "<strong>About Data Engineer</strong>" in page
+    assert 'name="preview" value="Preview the email"' in page
+    assert page.count('name="_selected_action"') == 2 and "cancel-link" in page
     assert Application.objects.filter(status="active").count() == 2
 
     missing_reason = _post(client, "reject_with_email", applications, apply="1")
