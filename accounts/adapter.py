@@ -20,7 +20,6 @@ from accounts.mail import email_queue
 from accounts.models import User
 from accounts.security import LoginBlockLogging
 from accounts.services import candidate_profile_get_or_create
-from accounts.tasks import outbox_send
 
 
 class AccountAdapter(LoginBlockLogging, DefaultAccountAdapter):
@@ -46,7 +45,6 @@ class AccountAdapter(LoginBlockLogging, DefaultAccountAdapter):
             dedupe_key=f"account:{uuid.uuid4().hex}",
             user=user if isinstance(user, User) and user.pk else None,
         )
-        outbox_send.delay_on_commit()
 
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=commit)

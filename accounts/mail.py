@@ -223,9 +223,18 @@ def unsubscribe_token_apply(*, token: str) -> tuple[User, str]:
 # --- Queueing ---------------------------------------------------------------------------------
 
 
+def _send_on_commit(emails: list[OutboundEmail]) -> None:
+    """Send `emails` (just queued) once the transaction commits: a task with their ids, so a
+    new email leaves in seconds. With the broker away the hook logs and gives up
+    (recruitment.celery.Task) and the sweeper (accounts.outbox_send) sends them later."""
+    from accounts.tasks import outbox_send_emails  # accounts.tasks imports this module
+
+    outbox_send_emails.delay_on_commit([email.pk for email in emails])
+
+
 def email_queue(**fields) -> tuple[OutboundEmail, bool]:
     """Add an email (the arguments of `email_build`) to the outbox unless one with its
-    `dedupe_key` is already there.
+    `dedupe_key` is already there, and send it once the transaction commits.
 
     Returns the row and whether it is new. Call it inside the transaction that makes the
     email due (and marks what it reports on as notified), so both happen or neither does.
@@ -245,6 +254,7 @@ def email_queue(**fields) -> tuple[OutboundEmail, bool]:
         if existing is None:
             raise
         return existing, False
+    _send_on_commit([email])
     return email, True
 
 
@@ -284,9 +294,12 @@ def email_build(
     return email
 
 
-def emails_queue(*, emails: list[OutboundEmail]) -> list[tuple[OutboundEmail, bool]]:
+def emails_queue(
+    *, emails: list[OutboundEmail], send_now: bool = True
+) -> list[tuple[OutboundEmail, bool]]:
     """Add rows made by `email_build` to the outbox in one INSERT, leaving out those whose
-    `dedupe_key` is there already (or earlier in `emails`).
+    `dedupe_key` is there already (or earlier in `emails`), and send them once the transaction
+    commits unless not `send_now` (the nightly digests: their send stage follows).
 
     Returns (row, is new) for each of `emails`, in order. Unlike `email_queue` this doesn't wait
     out a concurrent writer of the same key: that one makes the INSERT fail (IntegrityError) and
@@ -307,6 +320,8 @@ def emails_queue(*, emails: list[OutboundEmail]) -> list[tuple[OutboundEmail, bo
         results.append((email, True))
     if new:
         OutboundEmail.objects.bulk_create(new)
+        if send_now:
+            _send_on_commit(new)
     return results
 
 
@@ -419,9 +434,28 @@ def outbox_send_due(
     )
     if progress is not None:
         progress.add_total(len(due))
+    counts.update(_send_each(due, clock, progress))
+    return {"claimed": len(due) - counts["taken"], **{key: counts[key] for key in OUTCOMES}}
+
+
+def outbox_send_emails(*, email_ids: list[int]) -> dict:
+    """Send those of `email_ids` that are due (the task queued on commit); return the counts
+    of `outbox_send_due`. A row already sent, or taken by another worker, is skipped."""
+    counts = _send_each(email_ids, timezone.now)
+    return {"claimed": len(email_ids) - counts["taken"], **{key: counts[key] for key in OUTCOMES}}
+
+
+OUTCOMES = ("sent", "retried", "failed", "suppressed", "taken", "gave_up")
+
+
+def _send_each(
+    email_ids: Iterable[int], clock: Callable[[], datetime], progress: Progress | None = None
+) -> Counter[str]:
+    """Claim and send each row in turn over one connection to the email backend."""
+    counts: Counter[str] = Counter()
     connection = get_connection()
     try:
-        for email_id in due:
+        for email_id in email_ids:
             email = outbox_claim(email_id=email_id, now=clock())
             outcome = "taken" if email is None else _deliver(email, connection, clock)
             counts[outcome] += 1
@@ -429,8 +463,7 @@ def outbox_send_due(
                 progress.advance(1, **{f"email_{outcome}": 1})
     finally:
         connection.close()
-    outcomes = ("sent", "retried", "failed", "suppressed", "taken", "gave_up")
-    return {"claimed": len(due) - counts["taken"], **{key: counts[key] for key in outcomes}}
+    return counts
 
 
 def _deliver(email: OutboundEmail, connection, clock: Callable[[], datetime]) -> str:

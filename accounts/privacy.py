@@ -451,15 +451,17 @@ def _confirmation_queue(address: str) -> None:
     )
 
 
-def erasure_confirmations_scrub() -> int:
-    """Blank the address of erasure confirmations the outbox is done with (sent or failed)."""
-    return (
-        OutboundEmail.objects.filter(
-            kind=CONFIRMATION_KIND,
-            status__in=[OutboundEmail.Status.SENT, OutboundEmail.Status.FAILED],
-        )
-        .exclude(to=ERASED_EMAIL)
-        .update(to=ERASED_EMAIL, provider_message_id="", last_error="")
+def erasure_confirmations_scrub(*, email_ids: list[int] | None = None) -> int:
+    """Blank the address of erasure confirmations the outbox is done with (sent or failed):
+    all of them (the sweeper), or those among `email_ids` (the task that just sent them)."""
+    confirmations = OutboundEmail.objects.filter(
+        kind=CONFIRMATION_KIND,
+        status__in=[OutboundEmail.Status.SENT, OutboundEmail.Status.FAILED],
+    )
+    if email_ids is not None:
+        confirmations = confirmations.filter(pk__in=email_ids)
+    return confirmations.exclude(to=ERASED_EMAIL).update(
+        to=ERASED_EMAIL, provider_message_id="", last_error=""
     )
 
 

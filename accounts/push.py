@@ -286,7 +286,7 @@ def _send_on_commit(pushes: list[OutboundPush]) -> None:
 
     ids = [push.pk for push in pushes]
     # Robust: with the broker away the write still stands; the sweeper sends later.
-    transaction.on_commit(lambda: push_send.delay(ids), robust=True)
+    push_send.delay_on_commit(ids)
 
 
 # --- Sending ----------------------------------------------------------------------------------

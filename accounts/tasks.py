@@ -11,12 +11,23 @@ from django.conf import settings
 from accounts.clerk import CLERK_SWEEP_AFTER, clerk_events_process_pending
 from accounts.clerk import clerk_event_process as clerk_event_apply
 from accounts.mail import outbox_send_due
+from accounts.mail import outbox_send_emails as outbox_emails_send
 from accounts.privacy import erasure_confirmations_scrub
 from accounts.push import pushes_send, pushes_send_due
 from accounts.webhooks import webhook_deliveries_send, webhook_deliveries_send_due
 
 # Batches one run may send before leaving the rest to the next run.
 OUTBOX_MAX_BATCHES = 10
+
+
+@shared_task(name="accounts.outbox_send_emails", acks_late=True, ignore_result=True)
+def outbox_send_emails(email_ids: list[int]) -> dict:
+    """Send the emails just queued (on commit, by accounts.mail.email_queue), then blank the
+    address of the erasure confirmations among them. Idempotent: an email already sent, or
+    taken by another worker, is skipped."""
+    counts = outbox_emails_send(email_ids=email_ids)
+    counts["erasure_confirmations_scrubbed"] = erasure_confirmations_scrub(email_ids=email_ids)
+    return counts
 
 
 def _batches(send_due: Callable[..., dict], *, limit: int, most: int) -> dict:
@@ -35,10 +46,10 @@ def _batches(send_due: Callable[..., dict], *, limit: int, most: int) -> dict:
 def outbox_send() -> dict:
     """Send the due emails of the outbox, batch after batch while batches come back full.
 
-    Safe to run any number of times at once (rows are claimed one by one), so it serves both as
-    the task queued after writing emails and as the periodic sweeper (celery-beat, every minute)
-    that picks up retries and rows left behind by a broker outage or a lost worker. Then it
-    blanks the address of the account erasure confirmations it is done with.
+    The periodic sweeper (celery-beat, every minute): retries that are due, and the emails whose
+    task was lost (queued while the broker was down, or forgotten by it). Safe to run any number
+    of times at once: rows are claimed one by one. Then it blanks the address of the account
+    erasure confirmations it is done with.
     """
     totals = _batches(
         outbox_send_due, limit=settings.EMAIL_OUTBOX_BATCH_SIZE, most=OUTBOX_MAX_BATCHES

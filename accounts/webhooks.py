@@ -37,7 +37,6 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -417,7 +416,7 @@ def _queue_on_commit(deliveries: list[WebhookDelivery]) -> None:
 
     ids = [delivery.pk for delivery in deliveries]
     # Robust: with the broker away the write still stands (and answers); the sweeper sends.
-    transaction.on_commit(partial(webhooks_send.delay, ids), robust=True)
+    webhooks_send.delay_on_commit(ids)
 
 
 def webhook_event_emit(*, company_id: int, event: str, data: dict) -> int:

@@ -460,7 +460,8 @@ def _digests_queue(users: list[User], *, build: _Build, now: datetime) -> dict[i
             outcomes[user.pk] = DigestOutcome("nothing_new")
         else:
             built.append((user, *made))
-    queued = emails_queue(emails=[email for _, email, _ in built])
+    # The send stage after the digests sends them: no task per user's transaction.
+    queued = emails_queue(emails=[email for _, email, _ in built], send_now=False)
     notified: list[int] = []
     for (user, _, match_ids), (email, created) in zip(built, queued, strict=True):
         outcomes[user.pk] = DigestOutcome("queued" if created else "duplicate", email)

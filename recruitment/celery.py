@@ -7,6 +7,9 @@ from django.db import transaction
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recruitment.settings")
 
 
+ON_COMMIT_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0}
+
+
 class Task(DjangoTask):
     """Celery's Django task, with `delay_on_commit` that cannot fail the request that called it.
 
@@ -20,6 +23,10 @@ class Task(DjangoTask):
         self.apply_async_on_commit(args, kwargs)
 
     def apply_async_on_commit(self, *args, **kwargs) -> None:
+        # One quick retry (a pooled connection gone stale), not Celery's three with waits: the
+        # request is waiting, and a kick that cannot be queued is the sweeper's to make up.
+        kwargs.setdefault("retry_policy", ON_COMMIT_RETRY_POLICY)
+
         # A function, not a functools.partial: Django names the hook in its log line.
         def queue() -> None:
             self.apply_async(*args, **kwargs)
