@@ -10,6 +10,7 @@ import logging
 import redis
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import OperationalError
 from django.http import Http404
 from drf_spectacular.utils import inline_serializer
 from kombu.exceptions import OperationalError as BrokerError
@@ -57,9 +58,11 @@ def _flatten(value) -> list[str]:
 
 logger = logging.getLogger(__name__)
 
-# The cache (rate limits, idempotency) or the task broker cannot be reached: a 503 the client
-# may retry, not a 500.
-UNAVAILABLE = (redis.RedisError, BrokerError)
+# The database, the cache (rate limits, idempotency) or the task broker cannot be reached: a 503
+# the client may retry, not a 500. (OperationalError: the server restarting or away, a lost
+# connection, a deadlock or a cancelled statement; with the database down, the API answered
+# Django's HTML 500 page in an issue-9 fault run.)
+UNAVAILABLE = (OperationalError, redis.RedisError, BrokerError)
 UNAVAILABLE_RETRY_AFTER = 30
 
 
@@ -70,7 +73,8 @@ def exception_handler(exc, context):
         return Response(
             _error(
                 "service_unavailable",
-                "A service behind the API (the cache or the task queue) is unavailable. Retry later.",
+                "A service behind the API (the database, the cache or the task queue) is "
+                "unavailable. Retry later.",
             ),
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)},
