@@ -241,7 +241,11 @@ def test_second_claim_of_the_same_row_loses(db):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_claims_of_one_row_have_one_winner():
-    email = _queue()
+    # Saved without email_queue: its task, queued on commit (run at once here), would send it.
+    email = email_build(
+        to="ada@example.com", kind="test.hello", subject="Hello", body_text="Hi", dedupe_key="c:1"
+    )
+    email.save()
     results: list[OutboundEmail | None] = []
 
     def claim():

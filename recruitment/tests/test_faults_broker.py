@@ -263,7 +263,7 @@ def test_a_worker_killed_mid_send_sends_the_email_once(tmp_path):
     )
     email.save()  # no task queued on commit: this test sends the one the worker will lose
     redis = RedisServer(tmp_path)
-    broker = Celery(broker=redis.url)
+    broker = Celery(broker=redis.url, set_as_current=False)  # the suite's app stays current
     with smtp_server() as (smtp_port, received, hold):
         env = stack_env(
             DATABASE_URL=database_url(),
