@@ -55,7 +55,12 @@ class Stage(models.Model):
     def candidate_name(self) -> str:
         """What candidates see of the stage: the company's label for them, else the kind's
         name; never the internal name."""
-        return self.candidate_label or self.get_kind_display()
+        return self.name_for_candidates(self.candidate_label, self.kind)
+
+    @staticmethod
+    def name_for_candidates(candidate_label: str, kind: str) -> str:
+        """`candidate_name` of a stage read as a row (`values()`)."""
+        return candidate_label or str(Stage.Kind(kind).label)
 
 
 class Application(models.Model):

@@ -935,6 +935,23 @@ def test_a_session_upload_is_csrf_checked_and_read_under_the_limit(candidate, se
     assert _error(too_big, 413)["code"] == "file_too_large"
 
 
+def test_the_list_reads_flat_rows_that_answer_as_the_instances_do(recruiter, application):
+    from applications.apis import ApplicationOutput
+    from applications.selectors import application_list_rows, application_visible_list
+
+    application_rate(application=application, rating=4, actor=recruiter)
+    applications = application_visible_list(user=recruiter).filter(pk=application.pk)
+    (row,) = application_list_rows(applications)
+    instance = applications.get()
+    # As the company (all companies, or this one) and as the candidate (no company).
+    for company_ids in (None, [application.job.company_id], []):
+        output = ApplicationOutput(context={"company_ids": company_ids})
+        assert output.to_representation(row) == output.to_representation(instance)
+    as_candidate = ApplicationOutput(context={"company_ids": []}).to_representation(row)
+    assert as_candidate["stage"]["name"] == instance.stage.candidate_name
+    assert (as_candidate["rating"], as_candidate["rejection_reason"]) == (None, "")
+
+
 def test_the_hand_built_application_answer_matches_its_declared_fields(recruiter, application):
     from rest_framework import serializers
 
