@@ -8,7 +8,7 @@ benchmark's helpers (`demo_seed`, template vectors plus noise for every job, the
 rebuilt, VACUUM ANALYZE), stores every job's matching features as the enrich stage would, and
 enriches `queries` demo candidates for real (features and model vectors). It then times
 two things per candidate, after a warm-up, one candidate after another as a serving process
-would: the nearest-job search alone (the MATCH_SHORTLIST nearest, from the in-memory copy of the
+would, with DEBUG off: the nearest-job search alone (the MATCH_SHORTLIST nearest, from the in-memory copy of the
 open jobs' vectors, or with MATCH_MEMORY_SEARCH=false through the HNSW index), whose 20 nearest
 it compares with an exact scan's (`nearest_recall_at_20`), and the whole of
 `matches_for_candidate` (that search, the jobs' features, the re-rank and the explanations),
@@ -123,6 +123,9 @@ def measure(jobs: int = 100_000, queries: int = 50, *, keep: bool = False,
             print(f"stored job features in {_store_job_features():.1f} s", flush=True)
             _prepare(compact=False)
         profiles = _query_profiles(queries)
+        # A serving process runs with DEBUG off: no SQL kept per query (make bench sets DEBUG
+        # for its seeding), which cost 1-2 ms of a match's three queries.
+        settings.DEBUG = False
         open_jobs = Job.objects.filter(status=Job.Status.OPEN).count()
         loaded = None
         if settings.MATCH_MEMORY_SEARCH:  # as a worker's background thread makes it
