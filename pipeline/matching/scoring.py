@@ -25,9 +25,12 @@ All weights are `settings.MATCH_WEIGHTS`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+import marshal
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from jobs.search.salary import salary_yearly
 from pipeline.matching.features import LEVEL_NAMES
@@ -382,6 +385,40 @@ def _summary(points: float, feasible: bool, coverage: float | None) -> str:
     return "Not a match."
 
 
+def _tally(
+    w: Mapping[str, float],
+    closeness: float,
+    coverage: float | None,
+    nice: float | None,
+    levels: float,
+    where: _Where,
+    schedule: _Schedule,
+    salary_gap: float,
+    similarity: float | None,
+) -> tuple[float, float, float]:
+    """(score, points, fit) from a pair's parts (see the module)."""
+    skill_gap = 0.0 if coverage is None else _clip((FULL_COVERAGE - coverage) / COVERAGE_SPAN)
+    points = (
+        w["role"] * closeness
+        - w["skills"] * skill_gap
+        - w["seniority"] * levels
+        - w["location"] * where.penalty
+        - w["schedule"] * schedule.penalty
+        - w["salary"] * salary_gap
+    )
+    for cap in (where.cap, schedule.cap):
+        if cap is not None and points > (ceiling := cap * w["role"] / 3):
+            # At most the cap; what is left above it still orders those held at the cap.
+            points = ceiling + CAPPED_SHARE * (points - ceiling)
+    fit = _clip(points / w["role"]) if w["role"] else 0.0
+    low, high = SEMANTIC_RANGE
+    semantic = _clip(((similarity or 0.0) - low) / (high - low)) if similarity is not None else 0.5
+    nice_share = nice if nice is not None else 0.5
+    score = (1 - w["semantic"] - w["nice_to_have"]) * fit + w["semantic"] * semantic
+    score += w["nice_to_have"] * nice_share
+    return round(_clip(score), 4), points, fit
+
+
 def pair_score(
     job: Mapping,
     profile: Mapping,
@@ -407,7 +444,6 @@ def pair_score(
         count = len(job["required"])
         reasons.append(f"Covers {round(coverage * count, 1):g} of {count} required skills"
                        + (f"; missing {', '.join(missing[:4])}." if missing else "."))  # fmt: skip
-    skill_gap = 0.0 if coverage is None else _clip((FULL_COVERAGE - coverage) / COVERAGE_SPAN)
 
     levels, seniority_reason = _seniority(job, profile)
     if seniority_reason:
@@ -424,27 +460,12 @@ def pair_score(
         blocked.append("role_preference")
         reasons.append(f"The candidate says they do not want a {excluded} role.")
 
-    points = (
-        w["role"] * closeness
-        - w["skills"] * skill_gap
-        - w["seniority"] * levels
-        - w["location"] * where.penalty
-        - w["schedule"] * schedule.penalty
-        - w["salary"] * salary_gap
+    score, points, fit = _tally(
+        w, closeness, coverage, nice, levels, where, schedule, salary_gap, similarity
     )
-    for cap in (where.cap, schedule.cap):
-        if cap is not None and points > (ceiling := cap * w["role"] / 3):
-            # At most the cap; what is left above it still orders those held at the cap.
-            points = ceiling + CAPPED_SHARE * (points - ceiling)
-    fit = _clip(points / w["role"]) if w["role"] else 0.0
-    low, high = SEMANTIC_RANGE
-    semantic = _clip(((similarity or 0.0) - low) / (high - low)) if similarity is not None else 0.5
-    nice_share = nice if nice is not None else 0.5
-    score = (1 - w["semantic"] - w["nice_to_have"]) * fit + w["semantic"] * semantic
-    score += w["nice_to_have"] * nice_share
     feasible = not blocked
     if not explain:
-        return PairScore(round(_clip(score), 4), feasible, {}, {}, points, blocked)
+        return PairScore(score, feasible, {}, {}, points, blocked)
 
     parts = {
         "role": round(closeness, 3),
@@ -468,10 +489,114 @@ def pair_score(
         "blocked_by": blocked,
     }
     return PairScore(
-        score=round(_clip(score), 4),
+        score=score,
         feasible=feasible,
         parts=parts,
         explanation=explanation,
         points=points,
         blocked_by=blocked,
     )
+
+
+# --- Many jobs for one candidate -------------------------------------------------------------
+
+# The job fields each part of a score reads (every read of a job above is `job.get(field)` of
+# one of these). Jobs equal on a part's fields score the same on that part for one candidate,
+# whatever their other fields: the role alone also needs the similarity, when a role is not
+# recognised.
+PART_FIELDS: dict[str, tuple[str, ...]] = {
+    "role": ("role",),
+    "required": ("required",),
+    "nice": ("nice",),
+    "level": ("level",),
+    "where": ("workplace", "location", "hiring_regions", "visa"),
+    "schedule": ("shift", "hours", "part_time", "internship"),
+    "salary": ("salary",),
+}
+
+
+class PartsIndex:
+    """The distinct values of each part's fields among many jobs, each kept once (marshalled),
+    and each job as its row of indexes into them (PART_FIELDS order)."""
+
+    def __init__(self) -> None:
+        self._indexes: list[dict[str, int]] = [{} for _ in PART_FIELDS]
+        self.parts: dict[str, list[bytes]] = {name: [] for name in PART_FIELDS}
+
+    def add(self, job: Mapping) -> list[int]:
+        """`job`'s row, adding the values of its parts not seen before."""
+        row = []
+        for indexes, (name, fields) in zip(self._indexes, PART_FIELDS.items(), strict=True):
+            values = {field_name: job.get(field_name) for field_name in fields}
+            key = json.dumps(values, sort_keys=True, separators=(",", ":"))
+            index = indexes.get(key)
+            if index is None:
+                index = indexes[key] = len(self.parts[name])
+                self.parts[name].append(marshal.dumps(values))
+            row.append(index)
+        return row
+
+
+class ShortlistScorer:
+    """`pair_score(..., explain=False)` of one candidate for many jobs, each job given as its
+    row of a `PartsIndex` (`parts` is the index's). Each distinct part is scored once for the
+    candidate and reused: a job whose parts were all seen costs a few dict reads, one with
+    new parts about what `pair_score` costs, without reading its whole features."""
+
+    def __init__(
+        self,
+        profile: Mapping,
+        parts: Mapping[str, Sequence[bytes]],
+        weights: Mapping[str, float] | None = None,
+    ) -> None:
+        self.profile = profile
+        self.parts = parts
+        self.w = {**DEFAULT_WEIGHTS, **(weights or {})}
+        self.skills = profile.get("skills") or {}
+        self.memo: dict[str, dict[int, Any]] = {name: {} for name in PART_FIELDS}
+
+    def _fields(self, name: str, index: int) -> Mapping:
+        return marshal.loads(self.parts[name][index])  # nosec B302 # bytes PartsIndex marshalled in this process, never outside input
+
+    def _part(self, name: str, index: int) -> Any:
+        memo = self.memo[name]
+        if index in memo:
+            return memo[index]
+        job, profile = self._fields(name, index), self.profile
+        if name == "role":  # closeness, or None when it depends on the similarity
+            job_role, role = RoleRead.from_dict(job.get("role")), profile.get("role")
+            known = job_role.known and RoleRead.from_dict(role).known
+            value = (_role(job, profile, None, explain=False)[0] if known else None,
+                     _excluded(job, profile), job)  # fmt: skip
+        elif name in ("required", "nice"):
+            value = _coverage(job.get(name) or [], self.skills, explain=False)[0]
+        elif name == "level":
+            value = _seniority(job, profile)[0]
+        elif name == "where":
+            value = _where(job, profile)
+        elif name == "schedule":
+            value = _schedule(job, profile)
+        else:
+            value = _salary(job, profile)[0]
+        memo[index] = value
+        return value
+
+    def score(self, indexes: Sequence[int], similarity: float | None) -> tuple[float, bool]:
+        """(score, feasible) of the job whose parts are `indexes` (PART_FIELDS order)."""
+        role, required, nice, level, where, schedule, salary = indexes
+        closeness, excluded, role_fields = self._part("role", role)
+        if closeness is None:
+            closeness = _role(role_fields, self.profile, similarity, explain=False)[0]
+        where_part, schedule_part = self._part("where", where), self._part("schedule", schedule)
+        score, _, _ = _tally(
+            self.w,
+            closeness,
+            self._part("required", required),
+            self._part("nice", nice),
+            self._part("level", level),
+            where_part,
+            schedule_part,
+            self._part("salary", salary),
+            similarity,
+        )
+        return score, where_part.feasible and schedule_part.feasible and not excluded

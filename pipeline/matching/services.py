@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 from django.conf import settings
@@ -31,7 +32,7 @@ from accounts.models import CandidateProfile, User
 from accounts.permissions import require_perm
 from accounts.services import audit_record
 from jobs.models import Job
-from pipeline.matching.scoring import PairScore, pair_score
+from pipeline.matching.scoring import PairScore, ShortlistScorer, pair_score
 from pipeline.matching.selectors import (
     active_profiles,
     job_features_many,
@@ -46,7 +47,7 @@ from pipeline.matching.selectors import (
     profiles_nearest,
     similarities,
 )
-from pipeline.matching.vectors import jobs_features_in_order, jobs_nearest_in_memory
+from pipeline.matching.vectors import Shortlist, jobs_shortlist_in_memory
 from pipeline.models import Match
 from pipeline.runs import RunProgress
 
@@ -83,6 +84,29 @@ class MatchResult:
         )
 
 
+def _best(
+    scored: Iterable[tuple[float, bool, int, int, Any]],
+    *,
+    limit: int | None,
+    include_infeasible: bool,
+    min_score: float | None,
+) -> list[tuple[int, int, Any]]:
+    """(job id, candidate id, what came with it) of the pairs to explain, from (score,
+    feasible, job id, candidate id, anything) rows: the feasible ones best first, then, if
+    asked, the infeasible ones best first (ties by job id, then candidate id)."""
+    kept = []
+    for score, feasible, job_id, candidate_id, payload in scored:
+        if not feasible and not include_infeasible:
+            continue
+        if feasible and min_score is not None and score < min_score:
+            continue
+        kept.append((not feasible, -score, job_id, candidate_id, payload))
+    kept.sort(key=lambda row: row[:4])
+    if limit is not None:
+        kept = kept[:limit]
+    return [(job_id, candidate_id, payload) for _, _, job_id, candidate_id, payload in kept]
+
+
 def _ranked(
     pairs: list[tuple[int, int, dict, dict, float | None]],
     *,
@@ -94,25 +118,59 @@ def _ranked(
     return the feasible ones best first (then, if asked, the infeasible ones, best first).
     Everything is ranked on its score alone; only what is returned is explained."""
     weights = settings.MATCH_WEIGHTS
-    ranked = []
-    for candidate_id, job_id, job, profile, similarity in pairs:
-        quick = pair_score(job, profile, similarity=similarity, weights=weights, explain=False)
-        if not quick.feasible and not include_infeasible:
-            continue
-        if quick.feasible and min_score is not None and quick.score < min_score:
-            continue
-        ranked.append((not quick.feasible, -quick.score, job_id, candidate_id, job, profile,
-                       similarity))  # fmt: skip
-    ranked.sort(key=lambda row: row[:4])
-    if limit is not None:
-        ranked = ranked[:limit]
+
+    def scored() -> Iterator[tuple[float, bool, int, int, tuple]]:
+        for candidate_id, job_id, job, profile, similarity in pairs:
+            quick = pair_score(job, profile, similarity=similarity, weights=weights, explain=False)
+            yield quick.score, quick.feasible, job_id, candidate_id, (job, profile, similarity)
+
+    best = _best(scored(), limit=limit, include_infeasible=include_infeasible, min_score=min_score)
     return [
         MatchResult.of(
             candidate_id,
             job_id,
             pair_score(job, profile, similarity=similarity, weights=weights),
         )
-        for _, _, job_id, candidate_id, job, profile, similarity in ranked
+        for job_id, candidate_id, (job, profile, similarity) in best
+    ]
+
+
+def _ranked_shortlist(
+    profile: CandidateProfile,
+    shortlist: Shortlist,
+    *,
+    limit: int | None,
+    include_infeasible: bool,
+    min_score: float | None,
+) -> list[MatchResult]:
+    """`_ranked` for one candidate over a shortlist from the in-memory copy: the jobs are
+    ranked on their parts (`ShortlistScorer`, the same scores as `pair_score`), and only
+    those returned have their whole features read and explained."""
+    weights = settings.MATCH_WEIGHTS
+    candidate = profile_features_many([profile.pk])[profile.pk]
+    scorer = ShortlistScorer(candidate, shortlist.parts, weights)
+    whole = shortlist.features([job_id for job_id, _, parts in shortlist.jobs if parts is None])
+
+    def scored() -> Iterator[tuple[float, bool, int, int, float]]:
+        for job_id, similarity, parts in shortlist.jobs:
+            if parts is None:
+                quick = pair_score(
+                    whole[job_id], candidate, similarity=similarity, weights=weights,
+                    explain=False,
+                )  # fmt: skip
+                yield quick.score, quick.feasible, job_id, profile.pk, similarity
+            else:
+                yield *scorer.score(parts, similarity), job_id, profile.pk, similarity
+
+    best = _best(scored(), limit=limit, include_infeasible=include_infeasible, min_score=min_score)
+    features = shortlist.features([job_id for job_id, _, _ in best])
+    return [
+        MatchResult.of(
+            profile.pk,
+            job_id,
+            pair_score(features[job_id], candidate, similarity=similarity, weights=weights),
+        )
+        for job_id, _, similarity in best
     ]
 
 
@@ -129,24 +187,27 @@ def matches_for_candidate(
 
     The candidate needs a vector: the shortlist is the `shortlist` (MATCH_SHORTLIST) open jobs
     nearest to it, found exactly in this process's copy of the open jobs' vectors
-    (`pipeline.matching.vectors`), or through the index until that copy is made. `exact`
-    makes the database scan every row (for measuring recall).
+    (`pipeline.matching.vectors`) and ranked on the parts kept there, or through the index
+    until that copy is made. `exact` makes the database scan every row (for measuring recall).
     """
     if profile.embedding is None:
         return []
     limit_nearest = shortlist or settings.MATCH_SHORTLIST
-    in_memory = None if exact else jobs_nearest_in_memory(profile.embedding, limit=limit_nearest)
+    limit = limit if limit is not None else settings.MATCH_TOP_N
+    in_memory = None if exact else jobs_shortlist_in_memory(profile.embedding, limit=limit_nearest)
     if in_memory is not None:
-        nearest = jobs_features_in_order(in_memory)
-    else:
-        nearest = jobs_nearest_with_features(profile.embedding, limit=limit_nearest, exact=exact)
+        return _ranked_shortlist(
+            profile, in_memory, limit=limit, include_infeasible=include_infeasible,
+            min_score=min_score,
+        )  # fmt: skip
+    nearest = jobs_nearest_with_features(profile.embedding, limit=limit_nearest, exact=exact)
     candidate = profile_features_many([profile.pk])[profile.pk]
     return _ranked(
         [
             (profile.pk, job_id, features, candidate, similarity)
             for job_id, similarity, features in nearest
         ],
-        limit=limit if limit is not None else settings.MATCH_TOP_N,
+        limit=limit,
         include_infeasible=include_infeasible,
         min_score=min_score,
     )

@@ -9,8 +9,16 @@ directions (a 64-column copy, a sixth of the reading), then the PROJECTED_CANDID
 PROJECTED_FACTOR times the jobs asked for, if more) are measured exactly on their whole
 vectors. Similarities are always exact; only a job the first pass ranked far too low could be
 missed: among 84k jobs (benchmarks/_matching.py) the final top 20 was exact search's for every
-candidate. Copies of up to PROJECTED_CANDIDATES jobs take the one exact pass. Each job's stored features (about
-0.5 kB) are kept in marshal's format, which reads in half the time of JSON.
+candidate. Copies of up to PROJECTED_CANDIDATES jobs take the one exact pass. Each job's
+stored features (about 0.5 kB) are kept in marshal's format, which reads in half the time of
+JSON.
+
+Reading 200 jobs' features back cost about 2 ms a candidate, and scoring them 3 ms more, so a
+shortlist is ranked on its jobs' parts instead (`jobs_shortlist_in_memory`): the copy also
+keeps, for each part of a score (`scoring.PART_FIELDS`: the role, the requirements, the place,
+the salary...), the distinct values among the open jobs once, and each job as its row of
+indexes into them. One candidate's `ShortlistScorer` scores each distinct part once, and only
+the jobs returned have their whole features read to be explained.
 
 The copy is made on first use and renewed when older than MATCH_MEMORY_MAX_AGE seconds, by a
 background thread, so no request waits for it: until the first copy is there, searches go
@@ -27,13 +35,14 @@ import logging
 import marshal
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from django.conf import settings
 from django.db import DatabaseError, connection
 
 from pipeline.matching.features import FEATURES_VERSION
+from pipeline.matching.scoring import PART_FIELDS, PartsIndex
 from pipeline.matching.selectors import (
     job_features_many,
     open_job_ids_among,
@@ -53,6 +62,10 @@ class _Copy:
     matrix: np.ndarray  # their vectors scaled to length 1, float32, one row per id
     features: dict[int, bytes]  # each job's stored matching features, marshalled
     made_at: float  # time.monotonic()
+    # Each job's row of part indexes into `parts` (scoring.PART_FIELDS order; -1s for a job
+    # without current features), and for each part the distinct values of its fields.
+    part_rows: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int32))
+    parts: dict[str, list[bytes]] = field(default_factory=dict)
     # The first pass: `matrix` projected on `basis`, its principal directions (None: one pass).
     basis: np.ndarray | None = None  # float32, dimensions × PROJECTED_DIMS
     projected: np.ndarray | None = None  # float32, one row per id
@@ -74,12 +87,29 @@ _copy: _Copy | None = None
 _renewing = threading.Lock()
 
 
+def _parts_index(
+    ids: np.ndarray, decoded: dict[int, dict]
+) -> tuple[np.ndarray, dict[str, list[bytes]]]:
+    """Each job's row of part indexes (-1s for a job without current features), and each
+    part's distinct values."""
+    index = PartsIndex()
+    rows = np.full((len(ids), len(PART_FIELDS)), -1, dtype=np.int32)
+    for row, pk in enumerate(ids.tolist()):
+        job = decoded.get(pk)
+        if job is not None and job.get("version") == FEATURES_VERSION:
+            rows[row] = index.add(job)
+    return rows, index.parts
+
+
 def open_job_vectors_load() -> _Copy:
     """Read every open job's vector (and stored features) into this process's copy now."""
     global _copy
     ids, matrix, texts = open_job_vectors_read(with_features=True)
-    features = {pk: marshal.dumps(json.loads(text)) for pk, text in texts.items()}
+    decoded = {pk: json.loads(text) for pk, text in texts.items()}
     del texts
+    part_rows, parts = _parts_index(ids, decoded)
+    features = {pk: marshal.dumps(job) for pk, job in decoded.items()}
+    del decoded
     basis, projected = _principal(matrix)
     _copy = _Copy(
         ids=ids,
@@ -88,8 +118,11 @@ def open_job_vectors_load() -> _Copy:
         made_at=time.monotonic(),
         basis=basis,
         projected=projected,
+        part_rows=part_rows,
+        parts=parts,
     )
-    megabytes = (matrix.nbytes + sum(map(len, features.values()))) / 1e6
+    megabytes = (matrix.nbytes + sum(map(len, features.values())) + part_rows.nbytes) / 1e6
+    megabytes += sum(len(value) for values in parts.values() for value in values) / 1e6
     if projected is not None:
         megabytes += projected.nbytes / 1e6
     logger.info("open job vectors in memory: %d jobs, %.0f MB", len(ids), megabytes)
@@ -122,54 +155,96 @@ def _current() -> _Copy | None:
     return copy
 
 
-def jobs_nearest_in_memory(vector, *, limit: int) -> list[tuple[int, float]] | None:
-    """(job id, cosine similarity) of the `limit` open jobs nearest to `vector`, best first
-    (ties by job id), from this process's copy; None when there is no copy yet."""
+def _nearest(copy: _Copy, vector, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """(rows of `copy`, cosine similarities) of the `limit` jobs nearest to `vector`, best
+    first (ties by job id)."""
+    empty = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    if not len(copy.ids) or limit <= 0:
+        return empty
+    query = np.asarray(vector, dtype=np.float32)
+    norm = float(np.linalg.norm(query))
+    if norm == 0.0:
+        return empty
+    query = query / norm  # a new array: the caller's vector stays as it was
+    wanted = max(PROJECTED_CANDIDATES, PROJECTED_FACTOR * limit)
+    if copy.projected is None or wanted >= len(copy.ids):
+        rows, similarities = np.arange(len(copy.ids)), copy.matrix @ query
+    else:  # the first pass on the principal directions, then the best of it exactly
+        rough = copy.projected @ (query @ copy.basis)
+        rows = np.argpartition(-rough, wanted - 1)[:wanted]
+        similarities = copy.matrix[rows] @ query
+    count = min(limit, len(rows))
+    top = np.argpartition(-similarities, count - 1)[:count]
+    top = top[np.lexsort((copy.ids[rows[top]], -similarities[top]))]
+    return rows[top], similarities[top]
+
+
+def _searched(vector, limit: int) -> tuple[_Copy, np.ndarray, np.ndarray] | None:
+    """(the copy, `_nearest` in it), or None without a copy (or with memory search off)."""
     if not settings.MATCH_MEMORY_SEARCH:
         return None
     copy = _current()
     if copy is None:
         return None
-    if not len(copy.ids) or limit <= 0:
-        return []
-    query = np.asarray(vector, dtype=np.float32)
-    norm = float(np.linalg.norm(query))
-    if norm == 0.0:
-        return []
-    query = query / norm  # a new array: the caller's vector stays as it was
-    wanted = max(PROJECTED_CANDIDATES, PROJECTED_FACTOR * limit)
-    if copy.projected is None or wanted >= len(copy.ids):
-        ids, similarities = copy.ids, copy.matrix @ query
-    else:  # the first pass on the principal directions, then the best of it exactly
-        rough = copy.projected @ (query @ copy.basis)
-        rows = np.argpartition(-rough, wanted - 1)[:wanted]
-        ids, similarities = copy.ids[rows], copy.matrix[rows] @ query
-    count = min(limit, len(ids))
-    top = np.argpartition(-similarities, count - 1)[:count]
-    top = top[np.lexsort((ids[top], -similarities[top]))]
-    return [(int(ids[i]), float(similarities[i])) for i in top]
+    return copy, *_nearest(copy, vector, limit)
 
 
-def jobs_features_in_order(nearest: list[tuple[int, float]]) -> list[tuple[int, float, dict]]:
-    """`nearest` with each job's matching features (from the copy when it has them), dropping
-    jobs no longer open; features missing or made by an older reader are read now."""
-    ids = [job_id for job_id, _ in nearest]
-    still_open = open_job_ids_among(ids)
-    kept = _copy.features if _copy is not None else {}
+def jobs_nearest_in_memory(vector, *, limit: int) -> list[tuple[int, float]] | None:
+    """(job id, cosine similarity) of the `limit` open jobs nearest to `vector`, best first
+    (ties by job id), from this process's copy; None when there is no copy yet."""
+    if (searched := _searched(vector, limit)) is None:
+        return None
+    copy, rows, similarities = searched
+    return list(zip(copy.ids[rows].tolist(), similarities.tolist(), strict=True))
+
+
+def _features_of(copy: _Copy | None, ids: list[int]) -> dict[int, dict]:
+    """Matching features of `ids` from the copy, or read now when it has none current."""
+    kept = copy.features if copy is not None else {}
     features: dict[int, dict] = {}
     for job_id in ids:
         data = kept.get(job_id)
-        if job_id in still_open and data is not None:
-            features[job_id] = marshal.loads(data)  # nosec B302 # bytes this process marshalled itself (job_features_load), never outside input
+        if data is not None:
+            features[job_id] = marshal.loads(data)  # nosec B302 # bytes this process marshalled itself (open_job_vectors_load), never outside input
     stale = [
-        job_id
-        for job_id in still_open
-        if features.get(job_id, {}).get("version") != FEATURES_VERSION
+        job_id for job_id in ids if features.get(job_id, {}).get("version") != FEATURES_VERSION
     ]
     if stale:
         features.update(job_features_many(stale))
-    return [
-        (job_id, similarity, features[job_id])
-        for job_id, similarity in nearest
-        if job_id in still_open
-    ]
+    return features
+
+
+@dataclass(frozen=True)
+class Shortlist:
+    """The open jobs nearest to a candidate, from the copy, for `ShortlistScorer`."""
+
+    # (job id, similarity, its part indexes or None when the copy has no current features),
+    # nearest first; only jobs still open.
+    jobs: list[tuple[int, float, list[int] | None]]
+    parts: dict[str, list[bytes]]
+    copy: _Copy
+
+    def features(self, ids: list[int]) -> dict[int, dict]:
+        """Whole matching features of `ids` (to explain a score, or to score a job the copy
+        has no parts of)."""
+        return _features_of(self.copy, ids)
+
+
+def jobs_shortlist_in_memory(vector, *, limit: int) -> Shortlist | None:
+    """The `limit` open jobs nearest to `vector` (as `jobs_nearest_in_memory`), with their
+    parts; None when there is no copy yet. Jobs closed since the copy was made are dropped."""
+    if (searched := _searched(vector, limit)) is None:
+        return None
+    copy, rows, similarities = searched
+    ids = copy.ids[rows].tolist()
+    still_open = open_job_ids_among(ids)
+    parts = copy.part_rows[rows].tolist() if len(copy.part_rows) else [[-1]] * len(ids)
+    return Shortlist(
+        jobs=[
+            (job_id, similarity, indexes if indexes[0] >= 0 else None)
+            for job_id, similarity, indexes in zip(ids, similarities.tolist(), parts, strict=True)
+            if job_id in still_open
+        ],
+        parts=copy.parts,
+        copy=copy,
+    )

@@ -75,9 +75,9 @@ def test_the_copy_is_made_in_the_background_and_closed_jobs_are_dropped(settings
     # Closed after the copy was made: still in the copy, but never served with features.
     best = found[0][0]
     Job.objects.filter(pk=best).update(status=Job.Status.CLOSED)
-    served = vectors.jobs_features_in_order(vectors.jobs_nearest_in_memory(query, limit=5))
-    assert best not in {pk for pk, _, _ in served}
-    assert len(served) == 4
+    served = vectors.jobs_shortlist_in_memory(query, limit=5)
+    assert best not in {pk for pk, _, _ in served.jobs}
+    assert len(served.jobs) == 4
     connection.close()
 
 

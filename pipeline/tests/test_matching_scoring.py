@@ -1,9 +1,14 @@
 """Scoring one candidate for one job: parts, deal-breakers and plain-English reasons."""
 
+import json
+from pathlib import Path
+
 import pytest
 
 from pipeline.matching.features import job_features, profile_features
-from pipeline.matching.scoring import DEFAULT_WEIGHTS, pair_score
+from pipeline.matching.scoring import DEFAULT_WEIGHTS, PartsIndex, ShortlistScorer, pair_score
+
+DEV_SET = Path(__file__).parent / "fixtures" / "matching-dev" / "dataset.jsonl"
 
 BERLIN_JAVA = job_features(
     title="Senior Java Backend Engineer",
@@ -215,3 +220,32 @@ def test_weights_change_the_score():
 
     default = pair_score(BERLIN_JAVA, mid, similarity=0.5, weights=DEFAULT_WEIGHTS).score
     assert pair_score(BERLIN_JAVA, mid, similarity=0.5, weights=lenient).score > default
+
+
+def test_the_shortlist_scorer_gives_every_pair_the_score_of_pair_score():
+    """Jobs and candidates of the matching dev set (every kind of role, place, schedule and
+    requirement it holds), each job as its row of a PartsIndex: the same score and
+    feasibility as pair_score for every pair and similarity, unknown roles included."""
+    jobs, profiles = [], []
+    for line in DEV_SET.read_text().splitlines():
+        row = json.loads(line)
+        if row["type"] == "job":
+            jobs.append(job_features(title=row["title"], text=row["description"]))
+        elif row["type"] == "candidate":
+            profiles.append(_profile(row["headline"], row["resume_text"]))
+    jobs += [BERLIN_JAVA, EU_REMOTE_JAVA, NIGHT_ICU, {"version": 1}]  # the last: nothing known
+    index = PartsIndex()
+    rows = [index.add(job) for job in jobs]
+    assert len(index.parts["where"]) < len(jobs)  # parts are shared, or nothing is tested
+    pairs = infeasible = 0
+    for profile in profiles[:40] + [SENIOR_BERLIN]:
+        scorer = ShortlistScorer(profile, index.parts, DEFAULT_WEIGHTS)
+        for number, (job, row) in enumerate(zip(jobs, rows, strict=True)):
+            similarity = (0.1, 0.45, 0.8, None)[number % 4]
+            expected = pair_score(
+                job, profile, similarity=similarity, weights=DEFAULT_WEIGHTS, explain=False
+            )
+            assert scorer.score(row, similarity) == (expected.score, expected.feasible)
+            pairs += 1
+            infeasible += not expected.feasible
+    assert pairs > 1000 and infeasible > 10

@@ -107,6 +107,23 @@ def test_matches_for_candidate_ranks_the_right_job_first_and_explains_it(world):
     assert [r.score for r in results] == sorted((r.score for r in results), reverse=True)
 
 
+def test_matches_from_the_copy_are_those_of_the_database_path_with_their_explanations(world):
+    """Ranked on parts in memory, or on whole features read from the database (an exact
+    scan): the same jobs, scores, parts and explanations, deal-breakers included; a job whose
+    stored features are of an older reader is read and scored whole."""
+    from pipeline.models import JobEnrichment
+
+    jobs, profiles = world
+    JobEnrichment.objects.filter(job=jobs["nurse"]).update(features={"version": 0})
+    for profile in profiles.values():
+        in_memory = matches_for_candidate(profile=profile, limit=5, include_infeasible=True)
+        exact = matches_for_candidate(profile=profile, limit=5, include_infeasible=True, exact=True)
+        assert in_memory == exact
+        assert len(in_memory) == 3
+    remote = matches_for_candidate(profile=profiles["remote"], include_infeasible=True)
+    assert not all(r.feasible for r in remote)  # the deal-breaker went through the parts
+
+
 def test_matches_for_job_filters_deal_breakers_and_ranks_doers_over_mentioners(world):
     jobs, profiles = world
 
