@@ -410,6 +410,14 @@ def outbox_give_up_lost(*, now: datetime | None = None) -> int:
     )
 
 
+# What can become of a row a send takes up (outbox_send_due's and outbox_send_emails' counts).
+OUTCOMES = ("sent", "retried", "failed", "suppressed", "taken", "gave_up")
+
+
+def _outcome_counts(asked: int, counts: Counter[str]) -> dict:
+    return {"claimed": asked - counts["taken"], **{key: counts[key] for key in OUTCOMES}}
+
+
 def outbox_send_due(
     *, limit: int | None = None, now: datetime | None = None, progress: Progress | None = None
 ) -> dict:
@@ -435,17 +443,13 @@ def outbox_send_due(
     if progress is not None:
         progress.add_total(len(due))
     counts.update(_send_each(due, clock, progress))
-    return {"claimed": len(due) - counts["taken"], **{key: counts[key] for key in OUTCOMES}}
+    return _outcome_counts(len(due), counts)
 
 
 def outbox_send_emails(*, email_ids: list[int]) -> dict:
     """Send those of `email_ids` that are due (the task queued on commit); return the counts
     of `outbox_send_due`. A row already sent, or taken by another worker, is skipped."""
-    counts = _send_each(email_ids, timezone.now)
-    return {"claimed": len(email_ids) - counts["taken"], **{key: counts[key] for key in OUTCOMES}}
-
-
-OUTCOMES = ("sent", "retried", "failed", "suppressed", "taken", "gave_up")
+    return _outcome_counts(len(email_ids), _send_each(email_ids, timezone.now))
 
 
 def _send_each(

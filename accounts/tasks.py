@@ -8,10 +8,10 @@ from collections.abc import Callable
 from celery import shared_task
 from django.conf import settings
 
+from accounts import mail
 from accounts.clerk import CLERK_SWEEP_AFTER, clerk_events_process_pending
 from accounts.clerk import clerk_event_process as clerk_event_apply
 from accounts.mail import outbox_send_due
-from accounts.mail import outbox_send_emails as outbox_emails_send
 from accounts.privacy import erasure_confirmations_scrub
 from accounts.push import pushes_send, pushes_send_due
 from accounts.webhooks import webhook_deliveries_send, webhook_deliveries_send_due
@@ -25,7 +25,7 @@ def outbox_send_emails(email_ids: list[int]) -> dict:
     """Send the emails just queued (on commit, by accounts.mail.email_queue), then blank the
     address of the erasure confirmations among them. Idempotent: an email already sent, or
     taken by another worker, is skipped."""
-    counts = outbox_emails_send(email_ids=email_ids)
+    counts = mail.outbox_send_emails(email_ids=email_ids)
     counts["erasure_confirmations_scrubbed"] = erasure_confirmations_scrub(email_ids=email_ids)
     return counts
 
