@@ -49,6 +49,13 @@ def _match_vectors_read_at_every_search(settings):
     settings.MATCH_MEMORY_MAX_AGE = 0
 
 
+@pytest.fixture(autouse=True)
+def _no_api_keys_kept_between_tests():
+    from accounts.services import api_keys_forget
+
+    api_keys_forget()
+
+
 @pytest.fixture
 def company(db):
     return CompanyFactory()

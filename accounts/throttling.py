@@ -13,7 +13,8 @@ import time
 
 import redis
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.throttling import BaseThrottle
 
@@ -34,6 +35,28 @@ def rate_parse(rate: str) -> tuple[int, int]:
     return int(match[1]), _UNITS[match[2]]
 
 
+def _count(key: str, timeout: int) -> int:
+    """Add this request to the counter `key` (made with `timeout` seconds to live); return
+    the count. On Redis in one round trip (INCR, then EXPIRE NX, pipelined)."""
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        full_key = backend.make_and_validate_key(key)
+        # Django's Redis cache stores integers as themselves, so INCR counts what cache.incr
+        # would, under the same key.
+        client = backend._cache.get_client(full_key, write=True)
+        pipe = client.pipeline(transaction=False)
+        pipe.incr(full_key)
+        pipe.expire(full_key, timeout, nx=True)
+        used, _ = pipe.execute()
+        return used
+    cache.add(key, 0, timeout=timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr: a new window
+        cache.add(key, 1, timeout=timeout)
+        return 1
+
+
 class ApiRateThrottle(BaseThrottle):
     def _identity(self, request) -> str | None:
         if isinstance(request.auth, ApiKey):
@@ -51,12 +74,7 @@ class ApiRateThrottle(BaseThrottle):
         start = int(now // window * window)
         key = f"ratelimit:{identity}:{window}:{start}"
         try:
-            cache.add(key, 0, timeout=window + 1)
-            try:
-                used = cache.incr(key)
-            except ValueError:  # expired between add and incr: a new window
-                cache.add(key, 1, timeout=window + 1)
-                used = 1
+            used = _count(key, window + 1)
         except redis.RedisError as error:
             # Without the counter the API still answers (unlimited) rather than fail.
             logger.warning("rate limit not counted, the cache is unavailable: %s", error)

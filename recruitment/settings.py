@@ -213,6 +213,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "recruitment.api.exception_handler",
 }
+# Seconds a process keeps an API key it has authenticated (0: read the key at every request).
+# A revocation is honoured at once by the process that makes it, by the others within this.
+API_KEY_CACHE_SECONDS = env.int("API_KEY_CACHE_SECONDS", default=5)
 # Requests per API key (or signed-in user) in a fixed window: "600/minute", "10000/hour", ...
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/minute")
 # How long the answer to a POST with an Idempotency-Key is kept for replays (seconds).

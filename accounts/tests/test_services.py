@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
+from accounts import services
 from accounts.models import ApiKey, AuditEvent, Membership, Role
 from accounts.permissions import has_perm
 from accounts.services import (
@@ -115,6 +116,47 @@ def test_api_key_revoked_or_expired_no_longer_authenticates(company, company_adm
         company=company, name="e", scopes=[], actor=None, expires_at=soon
     )
     ApiKey.objects.filter(pk=expiring.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert api_key_authenticate(token=token) is None
+
+
+def test_a_key_authenticated_lately_costs_no_query_until_revoked(
+    company, company_admin, django_assert_num_queries, settings, monkeypatch
+):
+    settings.API_KEY_CACHE_SECONDS = 5
+    api_key, token = api_key_create(company=company, name="k", scopes=[], actor=None)
+    clock = [1000.0]
+    monkeypatch.setattr(services.time, "monotonic", lambda: clock[0])
+    with django_assert_num_queries(2):  # the key with its company, and last_used_at
+        assert api_key_authenticate(token=token) == api_key
+    with django_assert_num_queries(0):
+        found = api_key_authenticate(token=token)
+    assert found == api_key and found.company == company
+    with django_assert_num_queries(1):  # a wrong secret is never served from memory
+        assert api_key_authenticate(token=api_key.prefix + ".wrong") is None
+
+    clock[0] += 5.5  # older than API_KEY_CACHE_SECONDS: read again
+    with django_assert_num_queries(1):
+        assert api_key_authenticate(token=token) == api_key
+
+    api_key_revoke(api_key=ApiKey.objects.get(pk=api_key.pk), actor=company_admin)
+    assert api_key_authenticate(token=token) is None  # at once in the revoking process
+
+    settings.API_KEY_CACHE_SECONDS = 0
+    other, other_token = api_key_create(company=company, name="o", scopes=[], actor=None)
+    api_key_authenticate(token=other_token)
+    with django_assert_num_queries(1):
+        assert api_key_authenticate(token=other_token) == other
+
+
+def test_a_key_kept_in_memory_still_expires_on_time(company, settings, monkeypatch):
+    settings.API_KEY_CACHE_SECONDS = 5
+    soon = timezone.now() + timedelta(seconds=30)
+    api_key, token = api_key_create(company=company, name="e", scopes=[], actor=None,
+                                    expires_at=soon)  # fmt: skip
+    assert api_key_authenticate(token=token) == api_key
+    monkeypatch.setattr(
+        timezone, "now", lambda: soon + timedelta(seconds=1)
+    )  # expired; still in memory
     assert api_key_authenticate(token=token) is None
 
 

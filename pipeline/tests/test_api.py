@@ -1,5 +1,6 @@
 """The pipeline in the partner API: who may queue and watch runs, and what bad input gets."""
 
+import time
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -194,6 +195,29 @@ def test_each_key_has_its_own_rate_limit_announced_in_headers(company, settings)
     assert refused["X-RateLimit-Remaining"] == "0"
 
     assert _client(second).get("/api/v1/pipeline/runs")["X-RateLimit-Remaining"] == "2"
+
+
+def test_a_rate_counter_lives_one_window_whatever_the_cache(settings):
+    """Counted on Redis in one pipelined round trip, or through the cache API elsewhere:
+    the same counts, and the counter expires with its window."""
+    from django.core.cache import cache, caches
+    from django.core.cache.backends.redis import RedisCache
+
+    from accounts.throttling import _count
+
+    assert isinstance(caches["default"], RedisCache)  # the tests run on Redis
+    key = f"ratelimit:test:{time.time_ns()}"
+    assert [_count(key, 61) for _ in range(3)] == [1, 2, 3]
+    assert cache.get(key) == 3
+    client = caches["default"]._cache.get_client(write=False)
+    assert 0 < client.ttl(caches["default"].make_and_validate_key(key)) <= 61
+    assert _count(key, 5) == 4  # a later request never moves the expiry on
+    assert client.ttl(caches["default"].make_and_validate_key(key)) > 5
+
+    # Django's setting_changed handler gives `caches` the new backend.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert not isinstance(caches["default"], RedisCache)
+    assert [_count(key, 61) for _ in range(2)] == [1, 2]
 
 
 def test_a_bad_rate_setting_is_a_clear_configuration_error():
