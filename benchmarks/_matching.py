@@ -127,13 +127,18 @@ def measure(jobs: int = 100_000, queries: int = 50, *, keep: bool = False,
         # for its seeding), which cost 1-2 ms of a match's three queries.
         settings.DEBUG = False
         open_jobs = Job.objects.filter(status=Job.Status.OPEN).count()
-        loaded = None
+        loaded = distinct = None
         if settings.MATCH_MEMORY_SEARCH:  # as a worker's background thread makes it
             started = time.perf_counter()
             copy = open_job_vectors_load()
             loaded = (time.perf_counter() - started, copy.matrix.nbytes / 1e6)
             print(f"open job vectors in memory: {len(copy.ids):,} in {loaded[0]:.1f} s, "
                   f"{loaded[1]:.0f} MB", flush=True)  # fmt: skip
+            # How much the ranking can share: a part repeated among jobs is scored once a
+            # candidate (the seed's jobs come from templates, so they repeat more than real
+            # postings; a job whose parts are all new costs what pair_score costs).
+            distinct = {name: len(values) for name, values in copy.parts.items()}
+            print(f"distinct parts among them: {distinct}", flush=True)
         for profile in profiles[:5]:  # warm up: caches, the lexicon, the connection
             matches_for_candidate(profile=profile, limit=TOP)
         # As recruitment/wsgi.py does in a serving process: what start-up made (here with the
@@ -173,6 +178,7 @@ def measure(jobs: int = 100_000, queries: int = 50, *, keep: bool = False,
         "search": "in memory, two passes" if loaded else "HNSW index",
         "memory_copy_s": round(loaded[0], 1) if loaded else None,
         "memory_copy_mb": round(loaded[1]) if loaded else None,
+        "distinct_parts": distinct if loaded else None,
         "ef_search": settings.MATCH_EF_SEARCH,
         "nearest_p50_ms": round(_percentile(shortlist_timings, 50), 2),
         "nearest_p95_ms": round(_percentile(shortlist_timings, 95), 2),
