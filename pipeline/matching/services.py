@@ -154,6 +154,8 @@ def _ranked_shortlist(
     def scored() -> Iterator[tuple[float, bool, int, int, float]]:
         for job_id, similarity, parts in shortlist.jobs:
             if parts is None:
+                if job_id not in whole:
+                    continue  # deleted since the open check
                 quick = pair_score(
                     whole[job_id], candidate, similarity=similarity, weights=weights,
                     explain=False,
@@ -171,6 +173,7 @@ def _ranked_shortlist(
             pair_score(features[job_id], candidate, similarity=similarity, weights=weights),
         )
         for job_id, _, similarity in best
+        if job_id in features  # not if deleted since the open check
     ]
 
 
