@@ -196,8 +196,15 @@ def _embedding_rows(f: dict, o: argparse.Namespace) -> list[Row]:
             None if ratio is None else ratio >= 0.9,
             _get(f, "raw_encode_texts_per_s"),
             "raw model.encode",
-        )  # fmt: skip
-    ]
+        ),
+        Row(
+            "embedding, writing a vector (HNSW indexes kept)",
+            _get(f, "store_ms_per_vector_with_hnsw"),
+            "ms",
+            floor=_get(f, "store_ms_per_vector_without_hnsw"),
+            floor_name="without the HNSW indexes",
+        ),
+    ]  # fmt: skip
 
 
 def _crawl_rows(f: dict, o: argparse.Namespace) -> list[Row]:

@@ -20,7 +20,7 @@ from accounts.permissions import person_of, require_perm
 from accounts.services import audit_event_build, audit_record, audit_records
 from accounts.webhooks import webhook_event_emit
 from jobs.descriptions import html_sanitise
-from jobs.embeddings import embed_texts, text_hash, vectors_store
+from jobs.embeddings import embed_array, text_hash, vectors_store
 from jobs.models import CurrencyRate, Job, JobSkill, SearchQuery, SearchTerm
 from jobs.search import JobSearchResult, currency_rates
 from recruitment.api import ApplicationError
@@ -383,7 +383,7 @@ def jobs_embed(*, jobs: Iterable[Job] | QuerySet[Job], batch_size: int | None = 
             todo.append((job, text, digest))
         if not todo:
             continue
-        vectors = embed_texts([text for _, text, _ in todo])
+        vectors = embed_array([text for _, text, _ in todo])
         vectors_store(
             Job,
             [

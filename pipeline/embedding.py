@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from accounts.models import CandidateProfile
-from jobs.embeddings import embed_texts, text_hash, vectors_store
+from jobs.embeddings import embed_array, text_hash, vectors_store
 from jobs.models import Skill
 from pipeline.runs import RunProgress
 
@@ -88,7 +88,7 @@ def profiles_embed(
             if not (profile.has_vector and profile.content_hash == digest):
                 todo.append((profile, text, digest))
         if todo:
-            vectors = embed_texts([text for _, text, _ in todo])
+            vectors = embed_array([text for _, text, _ in todo])
             vectors_store(
                 CandidateProfile,
                 [

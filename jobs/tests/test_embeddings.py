@@ -87,15 +87,47 @@ def test_embed_texts_reads_at_most_the_configured_tokens(settings):
 
 
 @pytest.mark.django_db
-def test_vectors_store_writes_each_rows_vector_and_hash_in_one_statement():
+def test_vectors_store_writes_each_rows_vector_and_hash_in_binary_whatever_the_rows():
     first, second = JobFactory(), JobFactory()
     one = [1.0] + [0.0] * 383
-    two = [0.0, -0.5] + [0.25] * 382
+    two = np.array([0.0, -0.5] + [0.1] * 382, dtype=np.float32)
     with CaptureQueriesContext(connection) as queries:
         embeddings.vectors_store(Job, [(first.pk, one, "a" * 64), (second.pk, two, "b" * 64)])
-    assert len(queries.captured_queries) == 1
     first.refresh_from_db()
     second.refresh_from_db()
     assert list(first.embedding) == one and first.content_hash == "a" * 64
-    assert list(second.embedding) == two and second.content_hash == "b" * 64
-    embeddings.vectors_store(Job, [])  # nothing to write is no statement and no error
+    assert (
+        np.array_equal(np.asarray(second.embedding, dtype=np.float32), two)
+        and second.content_hash == "b" * 64
+    )
+
+    # The same statements for 40 rows as for 2, and a second call in the same transaction
+    # finds the rows of the first gone.
+    jobs = JobFactory.create_batch(40)
+    rows = [(job.pk, [float(i)] + [0.5] * 383, f"{i:064x}") for i, job in enumerate(jobs)]
+    with CaptureQueriesContext(connection) as more:
+        embeddings.vectors_store(Job, rows)
+    assert len(more.captured_queries) == len(queries.captured_queries)
+    stored = dict(
+        Job.objects.filter(pk__in=[job.pk for job in jobs]).values_list("pk", "embedding")
+    )
+    assert {pk: vector[0] for pk, vector in stored.items()} == {
+        job.pk: float(i) for i, job in enumerate(jobs)
+    }
+    first.refresh_from_db()
+    assert list(first.embedding) == one
+
+    with CaptureQueriesContext(connection) as none:
+        embeddings.vectors_store(Job, [])  # nothing to write is no statement and no error
+    assert none.captured_queries == []
+
+
+@pytest.mark.django_db
+def test_vectors_store_refuses_a_vector_of_the_wrong_size_or_a_foreign_hash_and_writes_nothing():
+    job = JobFactory()
+    with pytest.raises(ValueError, match="384-dimensional"):
+        embeddings.vectors_store(Job, [(job.pk, [1.0] * 3, "a" * 64)])
+    with pytest.raises(ValueError, match="text_hash"):
+        embeddings.vectors_store(Job, [(job.pk, [1.0] * 384, "short")])
+    job.refresh_from_db()
+    assert job.embedding is None and job.content_hash == ""

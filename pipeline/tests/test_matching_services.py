@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
@@ -27,15 +28,15 @@ _VECTORS: dict[str, list[float]] = {}
 def _embed_each_text_once(monkeypatch):
     """The real model, but each distinct text is embedded once per test session: the tests
     build the same world again and again."""
-    real = embeddings.embed_texts
+    real = embeddings.embed_array
 
     def embed_once(texts):
         todo = list(dict.fromkeys(text for text in texts if text not in _VECTORS))
         _VECTORS.update(zip(todo, real(todo), strict=True))
-        return [_VECTORS[text] for text in texts]
+        return np.array([_VECTORS[text] for text in texts], dtype=np.float32)
 
-    monkeypatch.setattr(jobs_services, "embed_texts", embed_once)
-    monkeypatch.setattr(profile_embedding, "embed_texts", embed_once)
+    monkeypatch.setattr(jobs_services, "embed_array", embed_once)
+    monkeypatch.setattr(profile_embedding, "embed_array", embed_once)
 
 
 JAVA_JOB = """Our payments core is Java with Spring Boot, Kafka and PostgreSQL.
