@@ -479,7 +479,7 @@ def _audit_candidate_read(request, *, target, company_id: int) -> None:
         action="candidate.viewed",
         actor=request.user,
         target=target,
-        company=Company.objects.get(pk=company_id),
+        company=Company(pk=company_id),  # only its id is written: no query for the row
         ip_address=request.META.get("REMOTE_ADDR"),
     )
 

@@ -115,10 +115,16 @@ def application_visible_list(
     the jobs whose hiring team they are on), and a person's own.
 
     Filters: `job_id`, `stage_id`, `status`, `candidate_id`, `updated_after` (a datetime).
-    `detail` also loads the cover letter and the answers.
+    `detail` also loads the cover letter, the answers and the company's name (an audited
+    read names the application as "candidate → job at company").
     """
-    columns = (*APPLICATION_COLUMNS, "cover_letter", "answers") if detail else APPLICATION_COLUMNS
-    qs = Application.objects.select_related("job", "candidate", "stage").only(*columns)
+    if detail:
+        columns = (*APPLICATION_COLUMNS, "cover_letter", "answers", "job__company__name")
+        qs = Application.objects.select_related("job__company", "candidate", "stage")
+    else:
+        columns = APPLICATION_COLUMNS
+        qs = Application.objects.select_related("job", "candidate", "stage")
+    qs = qs.only(*columns)
     person = person_of(user)
     scoped = applications_scoped(user, "applications.view", qs)
     qs = scoped | qs.filter(candidate=person) if person is not None else scoped

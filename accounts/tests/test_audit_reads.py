@@ -11,7 +11,9 @@ import pytest
 from django.contrib.admin import helpers
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from accounts.models import AuditEvent, Role
@@ -184,9 +186,16 @@ def test_the_api_candidate_list_is_not_a_detail_read(api, application):
 
 
 def test_the_api_application_detail_is_one_candidate_read(api, recruiter, application, company):
-    response = api.get(f"/api/v1/applications/{application.pk}")
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get(f"/api/v1/applications/{application.pk}")
     assert response.status_code == 200
     _only_event("candidate.viewed", recruiter, application, company)
+    # The event names the application as "candidate → job at company", read with it: the
+    # company's row is not fetched on its own.
+    assert AuditEvent.objects.get(action="candidate.viewed").target_repr == (
+        f"{application.candidate.email} → {application.job.title} at {company.name}"
+    )
+    assert not [q for q in queries if 'FROM "accounts_company"' in q["sql"]]
 
 
 def test_a_candidate_reading_their_own_application_is_not_audited(application):
