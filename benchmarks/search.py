@@ -102,7 +102,10 @@ def _embed_jobs() -> None:
 
     raw = connection.connection  # the psycopg connection under Django's
     with connection.cursor() as cursor:
-        cursor.execute("SET maintenance_work_mem = '1GB'")
+        # The HNSW build is fast only while its graph fits in memory (about 2 kB a job);
+        # beyond, it goes on disk page by page. One parallel worker beside the leader.
+        cursor.execute(f"SET maintenance_work_mem = '{max(1024, len(rows) * 4 // 1024)}MB'")
+        cursor.execute("SET max_parallel_maintenance_workers = 1")
         cursor.execute("DROP INDEX IF EXISTS jobs_job_embedding_hnsw")
         cursor.execute("CREATE TEMP TABLE bench_vectors (id bigint, embedding text)")
     with raw.cursor().copy("COPY bench_vectors (id, embedding) FROM STDIN") as copy:
