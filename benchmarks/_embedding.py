@@ -151,30 +151,29 @@ def measure(texts: int = 2000, rounds: int = 3) -> dict:
         pipeline_seconds = raw_seconds = 0.0
         embedded = 0
         ratios = []
+
+        def pipeline_part() -> tuple[int, float]:
+            with clock.installed():
+                started = time.perf_counter()
+                done = jobs_embed(jobs=Job.objects.all())
+                done += profiles_embed(profiles=CandidateProfile.objects.all())
+                return done, time.perf_counter() - started
+
+        def raw_part() -> float:
+            started = time.perf_counter()
+            _encode_rate(model, job_texts)
+            _encode_rate(model, profile_texts)
+            return time.perf_counter() - started
+
         for round_number in range(rounds):
             _forget_vectors()
             seconds = {}
-
-            def pipeline_part(seconds: dict = seconds) -> int:
-                with clock.installed():
-                    started = time.perf_counter()
-                    done = jobs_embed(jobs=Job.objects.all())
-                    done += profiles_embed(profiles=CandidateProfile.objects.all())
-                    seconds["pipeline"] = time.perf_counter() - started
-                return done
-
-            def raw_part(seconds: dict = seconds) -> None:
-                started = time.perf_counter()
-                _encode_rate(model, job_texts)
-                _encode_rate(model, profile_texts)
-                seconds["raw"] = time.perf_counter() - started
-
             if round_number % 2:
-                raw_part()
-                done = pipeline_part()
+                seconds["raw"] = raw_part()
+                done, seconds["pipeline"] = pipeline_part()
             else:
-                done = pipeline_part()
-                raw_part()
+                done, seconds["pipeline"] = pipeline_part()
+                seconds["raw"] = raw_part()
             embedded += done
             pipeline_seconds += seconds["pipeline"]
             raw_seconds += seconds["raw"]

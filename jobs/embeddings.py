@@ -105,7 +105,7 @@ def embed_array(texts: list[str]):
 
 def embed_texts(texts: list[str]) -> list[list[float]]:
     """`embed_array` as lists of floats."""
-    return embed_array(texts).tolist() if texts else []
+    return embed_array(texts).tolist()
 
 
 def embed_query(text: str) -> list[float]:
@@ -160,8 +160,9 @@ def vectors_store(model: type[models.Model], rows) -> None:
     EMBEDDING_DIMENSIONS floats (a numpy row or a list), a content_hash a `text_hash`.
 
     The rows go in binary, through COPY into a temporary table, then one UPDATE ... FROM it.
-    Formatting 384 floats as text cost more per vector than PostgreSQL's work on the row (and
-    Django's bulk_update would write a CASE per row and field).
+    Formatting 384 floats as a text literal cost about 0.18 ms a vector in Python, more than
+    this whole write without the HNSW index (Django's bulk_update would be worse: a CASE per
+    row and field). The HNSW index's upkeep is most of what a write costs.
     """
     if not rows:
         return
