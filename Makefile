@@ -110,9 +110,11 @@ bench: install
 	$(DB_START); \
 	$(PY) benchmarks/suite.py $(BENCH_ARGS)
 
-# The search's scaling point at a million jobs too (hours: seeding and indexing 1M jobs).
+# The scaling points at a million jobs too, the search's and a nightly run's over them (hours:
+# seeding and indexing 1M jobs, twice).
 bench-large:
-	@$(MAKE) bench BENCH_ARGS="--only search --scale-jobs 10000,1000000 $(BENCH_ARGS)"
+	@$(MAKE) bench BENCH_ARGS="--only search,nightly_by_jobs --scale-jobs 10000,1000000 \
+		--scale-nightly-jobs 10000,100000,1000000 $(BENCH_ARGS)"
 
 lint: install
 	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

@@ -4,7 +4,8 @@ run: writes benchmarks/results.json and benchmarks/results.md (a Markdown table,
     DEBUG=1 .venv/bin/python benchmarks/suite.py [--only search,api,...] [--jobs 100000]
         [--applications 100000] [--postings 10000] [--candidates 10000] [--requests N]
         [--queries N] [--duration S] [--texts N] [--pages N] [--held-out N]
-        [--scale-jobs N,N] [--scale-postings N,N] [--timeout S] [--out DIR]
+        [--scale-jobs N,N] [--scale-postings N,N] [--scale-nightly-jobs N,N] [--timeout S]
+        [--out DIR]
 
 `make bench` runs it with the sizes the issues ask for (the defaults). Each benchmark runs as
 its own script in a child process (as when run alone, so one's memory, settings and model never
@@ -23,7 +24,9 @@ The floors, measured in the same run:
 
 Scaling: the search runs again at each --scale-jobs count (default 10,000; `make bench-large`
 adds 1,000,000) and the nightly run at each --scale-postings count (default 1,000), beside the
-main sizes, so the table shows how their cost grows.
+main sizes, so the table shows how their cost grows. `nightly_by_jobs` runs a nightly of
+1,000 postings and 1,000 candidates over each --scale-nightly-jobs count of jobs already stored
+(default 10,000 and 100,000; `make bench-large` adds 1,000,000).
 
 Targets are those of the issues, for their sizes (100k jobs; 10k postings and 10k candidates for
 the nightly run); with smaller sizes the verdicts say little. It prints figures and asserts
@@ -227,15 +230,17 @@ def _matching_rows(f: dict, o: argparse.Namespace) -> list[Row]:
     ]  # fmt: skip
 
 
-def _nightly_rows(f: dict, o: argparse.Namespace, postings: int | None = None) -> list[Row]:
+def _nightly_rows(f: dict, o: argparse.Namespace, postings: int | None = None,
+                  candidates: int | None = None, jobs: int = 0) -> list[Row]:  # fmt: skip
     # Issue 4's target is for 10k postings and 10k candidates; other sizes show the growth.
-    postings = postings or o.postings
+    postings, candidates = postings or o.postings, candidates or o.candidates
     run = f.get("nightly", {})
-    sizes = f"{postings:,} postings + {o.candidates:,} candidates"
-    wall = _at_most(f"nightly wall time, {sizes}", _get(run, "seconds"), 900, "s")
-    rss = _at_most(f"nightly peak RSS of the worker, {postings:,} postings",
+    sizes = f"{postings:,} postings + {candidates:,} candidates"
+    stored = f", {jobs:,} jobs stored" if jobs else ""
+    wall = _at_most(f"nightly wall time, {sizes}{stored}", _get(run, "seconds"), 900, "s")
+    rss = _at_most(f"nightly peak RSS of the worker, {postings:,} postings{stored}",
                    _get(run, "peak_rss_mb"), 1536, "MB")  # fmt: skip
-    if postings != 10_000:
+    if (postings, candidates, jobs) != (10_000, 10_000, 0):
         wall.target, wall.met = "— (scaling)", None
     if run.get("status") not in (None, "succeeded"):
         wall.failed = f"the run {run.get('status')}: {run.get('error') or 'no error given'}"
@@ -295,7 +300,10 @@ BENCHMARKS = [
     Benchmark("resume_parsing", "resume_parsing.py", lambda o: _sizes(o, held_out="held_out"),
               _resume_rows),
 ]  # fmt: skip
-NAMES = [benchmark.name for benchmark in BENCHMARKS]
+# Scaling only: a nightly run over more and more jobs already stored (`_scaling`).
+NIGHTLY_BY_JOBS = "nightly_by_jobs"
+NIGHTLY_BY_JOBS_SIZE = 1_000  # postings, and candidates
+NAMES = [benchmark.name for benchmark in BENCHMARKS] + [NIGHTLY_BY_JOBS]
 
 
 def _scaling(options: argparse.Namespace) -> list[Benchmark]:
@@ -314,6 +322,14 @@ def _scaling(options: argparse.Namespace) -> list[Benchmark]:
             lambda o, postings=postings: ["--only", "nightly", "--postings", str(postings),
                                           *_sizes(o, candidates="candidates")],
             lambda f, o, postings=postings: _nightly_rows(f, o, postings),
+        ))  # fmt: skip
+    size = NIGHTLY_BY_JOBS_SIZE
+    for jobs in options.scale_nightly_jobs:
+        extra.append(Benchmark(
+            f"{NIGHTLY_BY_JOBS}@{jobs}", "pipeline.py",
+            lambda o, jobs=jobs: ["--only", "nightly", "--postings", str(size),
+                                  "--candidates", str(size), "--existing-jobs", str(jobs)],
+            lambda f, o, jobs=jobs: _nightly_rows(f, o, size, size, jobs),
         ))  # fmt: skip
     return extra
 
@@ -470,6 +486,10 @@ def main() -> None:
                         "1,000,000), comma-separated; empty for none")  # fmt: skip
     parser.add_argument("--scale-postings", type=_counts, default=[1_000],
                         help="more posting counts for the nightly run (scaling)")  # fmt: skip
+    parser.add_argument("--scale-nightly-jobs", type=_counts, default=[10_000, 100_000],
+                        help=f"counts of jobs stored before a nightly run of "
+                        f"{NIGHTLY_BY_JOBS_SIZE:,} postings and candidates ({NIGHTLY_BY_JOBS}; "
+                        "`make bench-large` adds 1,000,000)")  # fmt: skip
     parser.add_argument("--timeout", type=int, default=4 * 3600, help="seconds per benchmark")
     parser.add_argument("--out", type=Path, default=HERE, help="where results.* go")
     options = parser.parse_args()
@@ -480,7 +500,7 @@ def main() -> None:
 
     size_names = ("jobs", "applications", "postings", "candidates", "requests", "queries",
                   "duration", "texts", "pages", "held_out", "scale_jobs",
-                  "scale_postings")  # fmt: skip
+                  "scale_postings", "scale_nightly_jobs")  # fmt: skip
     results: dict = {
         "started_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": {
