@@ -495,9 +495,10 @@ def _application_answer(
         view.check_object_permissions(request, application)
     if audit_read and application.candidate_id != getattr(person_of(request.user), "pk", None):
         _audit_candidate_read(request, target=application, company_id=application.job.company_id)
-    application.visible_documents = list(
-        document_list(user=request.user, filters={"application_id": application.pk})
-    )
+    documents = document_list(user=request.user, filters={"application_id": application.pk})
+    # A caller without the documents scope gets `none()`: Django would still compile its query
+    # (with the select_related joins) before finding it empty, about 1 ms a read.
+    application.visible_documents = [] if documents.query.is_empty() else list(documents)
     response = Response(
         ApplicationDetailOutput(application, context={"company_ids": _company_ids(request)}).data,
         status=code,

@@ -217,6 +217,28 @@ def test_retrieve_answers_the_application_with_its_etag(
         assert body["documents"] == []
 
 
+def test_retrieve_without_the_documents_scope_compiles_no_document_query(
+    company, key_client, application, monkeypatch
+):
+    from django.db.models.sql.compiler import SQLCompiler
+
+    client = key_client(company, "applications:read")
+    compiled = []
+    setup = SQLCompiler.pre_sql_setup
+
+    def spy(self, *args, **kwargs):
+        compiled.append(self.query.model)
+        return setup(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "pre_sql_setup", spy)
+    response = client.get(f"/api/v1/applications/{application.pk}")
+    assert response.status_code == 200
+    assert response.json()["documents"] == []
+    # Its empty queryset is known empty without compiling it (about 1 ms a read).
+    assert Application in compiled
+    assert Document not in compiled
+
+
 def test_retrieve_is_404_for_other_companies_and_other_candidates(
     other_company,
     other_recruiter,
